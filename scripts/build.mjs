@@ -1,0 +1,17 @@
+// Builds everything that ships: the Electron main process and preload, the CLI, and the renderer.
+// Node-side bundles keep npm packages external (native keytar, undici) and resolve them from node_modules.
+import { build } from 'esbuild';
+import { chmod, rm } from 'node:fs/promises';
+import { build as viteBuild } from 'vite';
+
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning', packages: 'external' };
+
+await rm('dist', { recursive: true, force: true });
+await Promise.all([
+  build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/main.cjs', format: 'cjs', external: ['electron'] }),
+  // Sandboxed preloads must be CommonJS and may only require 'electron'.
+  build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/preload.cjs', format: 'cjs', packages: undefined, external: ['electron'] }),
+  build({ ...common, entryPoints: ['electron/cli/index.ts'], outfile: 'dist/cli.js', format: 'esm', banner: { js: '#!/usr/bin/env node' } }),
+]);
+await chmod('dist/cli.js', 0o755);
+await viteBuild({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });
