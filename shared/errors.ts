@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'digest_mismatch',
   'protocol',
   'cancelled',
+  'keychain',
   'usage',
   'internal',
 ] as const;

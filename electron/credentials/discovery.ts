@@ -1,0 +1,136 @@
+/**
+ * Finds credentials for a registry. First hit wins, in this order, and the
+ * answer says where it came from:
+ *   1. explicit (CLI flags, the UI form)        5. Docker config (auths, credHelpers, credsStore)
+ *   2. the regdesk keychain                      6. containers auth.json (Podman, skopeo)
+ *   3. REGISTRY_<HOST>_USERNAME / _PASSWORD      7. a mounted Kubernetes .dockerconfigjson
+ *   4. DOCKER_USERNAME / DOCKER_PASSWORD
+ * A keychain that cannot be reached is reported once and skipped; the other sources still apply.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { RegistryError } from '../../shared/errors';
+import { hasSecret, type Credential, type CredentialSource } from '../registry/auth/credentials';
+import { entryCredential, findAuthEntry, helperFor, readAuthFile, runCredentialHelper } from './auth-files';
+import { decodeCredential, type SecretStore } from './keychain';
+import { canonicalRegistry, DOCKER_HUB, DOCKER_HUB_CONFIG_KEY, envHostKey } from './registry-keys';
+
+export type CredentialOrigin = 'explicit' | 'keychain' | 'env-registry' | 'env-docker' | 'docker-config' | 'docker-helper' | 'containers-auth' | 'kubernetes-secret';
+
+export interface DiscoveredCredential {
+  credential: Credential;
+  origin: CredentialOrigin;
+  /** The file or variable it came from (never the secret). */
+  detail?: string;
+}
+
+export interface DiscoveryOptions {
+  /** Credentials given explicitly, by registry. */
+  explicit?: (registry: string) => Credential | undefined;
+  store?: SecretStore;
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+  /** Overrides the Kubernetes secret path. */
+  kubernetesSecretPath?: string;
+  /** Called once when the keychain fails, so the app can tell the user. */
+  onKeychainError?: (err: RegistryError) => void;
+}
+
+export const DEFAULT_KUBERNETES_SECRET = '/var/run/secrets/registry/.dockerconfigjson';
+
+export function dockerConfigPath(env: NodeJS.ProcessEnv, home: string): string {
+  return env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'config.json') : join(home, '.docker', 'config.json');
+}
+
+export function containersAuthPaths(env: NodeJS.ProcessEnv, home: string): string[] {
+  if (env.REGISTRY_AUTH_FILE) return [env.REGISTRY_AUTH_FILE];
+  return [
+    ...(env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')] : []),
+    join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'containers', 'auth.json'),
+  ];
+}
+
+export function createDiscovery(options: DiscoveryOptions = {}) {
+  const env = options.env ?? process.env;
+  const home = options.home ?? env.HOME ?? homedir();
+  let keychainFailed = false;
+
+  const fromKeychain = async (registry: string): Promise<Credential | undefined> => {
+    if (!options.store || keychainFailed) return undefined;
+    try {
+      const secret = await options.store.get(registry);
+      return secret ? decodeCredential(secret) : undefined;
+    } catch (err) {
+      keychainFailed = true;
+      options.onKeychainError?.(err as RegistryError);
+      return undefined;
+    }
+  };
+
+  const fromEnv = (registry: string): DiscoveredCredential | undefined => {
+    const key = envHostKey(registry);
+    const username = env[`REGISTRY_${key}_USERNAME`];
+    const password = env[`REGISTRY_${key}_PASSWORD`];
+    if (password) return { credential: { ...(username ? { username } : {}), password }, origin: 'env-registry', detail: `REGISTRY_${key}_PASSWORD` };
+    if (env.DOCKER_USERNAME && env.DOCKER_PASSWORD) {
+      return { credential: { username: env.DOCKER_USERNAME, password: env.DOCKER_PASSWORD }, origin: 'env-docker', detail: 'DOCKER_PASSWORD' };
+    }
+    return undefined;
+  };
+
+  const fromDockerConfig = async (registry: string): Promise<DiscoveredCredential | undefined> => {
+    const path = dockerConfigPath(env, home);
+    const file = await readAuthFile(path);
+    if (!file) return undefined;
+    const helper = helperFor(file, registry);
+    if (helper) {
+      const serverUrl = registry === DOCKER_HUB ? DOCKER_HUB_CONFIG_KEY : registry;
+      const viaHelper = await runCredentialHelper(helper, serverUrl, env);
+      if (viaHelper) return { credential: viaHelper, origin: 'docker-helper', detail: `docker-credential-${helper}` };
+    }
+    const inline = entryCredential(findAuthEntry(file, registry));
+    return inline ? { credential: inline, origin: 'docker-config', detail: path } : undefined;
+  };
+
+  const fromAuthFile = async (registry: string, path: string, origin: CredentialOrigin): Promise<DiscoveredCredential | undefined> => {
+    const credential = entryCredential(findAuthEntry(await readAuthFile(path), registry));
+    return credential ? { credential, origin, detail: path } : undefined;
+  };
+
+  /** The first credential found for `registry`, and where it came from. */
+  const discover = async (registryKey: string): Promise<DiscoveredCredential | undefined> => {
+    const registry = canonicalRegistry(registryKey);
+    const explicit = options.explicit?.(registry);
+    if (hasSecret(explicit)) return { credential: explicit, origin: 'explicit' };
+    const keychain = await fromKeychain(registry);
+    if (keychain) return { credential: keychain, origin: 'keychain' };
+    const environment = fromEnv(registry);
+    if (environment) return environment;
+    const docker = await fromDockerConfig(registry);
+    if (docker) return docker;
+    for (const path of containersAuthPaths(env, home)) {
+      const found = await fromAuthFile(registry, path, 'containers-auth');
+      if (found) return found;
+    }
+    return fromAuthFile(registry, options.kubernetesSecretPath ?? DEFAULT_KUBERNETES_SECRET, 'kubernetes-secret');
+  };
+
+  // The engine asks on every request; files and helpers are read once per registry until `forget`.
+  const remembered = new Map<string, Promise<DiscoveredCredential | undefined>>();
+  const source: CredentialSource = async (registry) => {
+    const key = canonicalRegistry(registry);
+    let found = remembered.get(key);
+    if (!found) {
+      found = discover(key);
+      remembered.set(key, found);
+    }
+    return (await found)?.credential;
+  };
+  /** Drop what was found (after login, logout or import). */
+  const forget = (registry?: string): void => {
+    if (registry) remembered.delete(canonicalRegistry(registry));
+    else remembered.clear();
+  };
+
+  return { discover, source, forget };
+}

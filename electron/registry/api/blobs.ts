@@ -1,0 +1,145 @@
+/**
+ * Blobs: HEAD, streaming GET verified on the fly, ranged GET for resuming, and
+ * small bounded reads (configs). A blob is never held whole in memory unless
+ * it is small by contract (a config), and every byte is checked against its digest.
+ */
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { RegistryError } from '../../../shared/errors';
+import { pullScope } from '../auth/scopes';
+import { DigestVerifier, parseDigest } from '../digest';
+import { readBounded } from '../transport/body';
+import { toRegistryError } from '../transport/network-errors';
+import { errorForStatus } from '../transport/status-errors';
+import type { Fetch } from '../transport/types';
+
+export interface BlobTarget {
+  registry: string;
+  repository: string;
+  digest: string;
+}
+
+interface CallOptions {
+  signal?: AbortSignal;
+}
+
+const describe = (t: BlobTarget): string => `blob ${t.digest} in ${t.repository}`;
+
+export async function headBlob(fetch: Fetch, t: BlobTarget, options: CallOptions = {}): Promise<{ size: number } | undefined> {
+  parseDigest(t.digest);
+  const where = { registry: t.registry, repository: t.repository };
+  const res = await fetch({ ...where, method: 'HEAD', target: `/v2/${t.repository}/blobs/${t.digest}`, scopes: [pullScope(t.repository)], mirrorable: true, ...(options.signal ? { signal: options.signal } : {}) });
+  await res.body.dump();
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });
+  const size = Number(res.headers['content-length']);
+  return { size: Number.isSafeInteger(size) && size >= 0 ? size : -1 };
+}
+
+export interface BlobBody {
+  /** The raw bytes from `offset` on; errors are already typed RegistryErrors. */
+  stream: Readable;
+  /** Where the stream starts: the asked offset on a 206, 0 when the registry sent everything. */
+  offset: number;
+  /** Total blob size when the registry said, else -1. */
+  size: number;
+}
+
+function totalFromContentRange(value: string | undefined, offset: number): number | undefined {
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? '');
+  if (!match || Number(match[1]) !== offset) return undefined;
+  return match[3] === '*' ? -1 : Number(match[3]);
+}
+
+/**
+ * GET a blob, from `offset` when resuming. A 206 is accepted only when its
+ * Content-Range starts exactly at `offset`; a 200 means the registry restarted
+ * from 0, and `offset` in the result says so.
+ */
+export async function openBlob(fetch: Fetch, t: BlobTarget, options: CallOptions & { offset?: number } = {}): Promise<BlobBody> {
+  parseDigest(t.digest);
+  const where = { registry: t.registry, repository: t.repository };
+  const offset = options.offset ?? 0;
+  const res = await fetch({
+    ...where,
+    method: 'GET',
+    target: `/v2/${t.repository}/blobs/${t.digest}`,
+    scopes: [pullScope(t.repository)],
+    mirrorable: true,
+    ...(offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  let start = 0;
+  let size = Number(res.headers['content-length']);
+  if (res.status === 206 && offset > 0) {
+    const total = totalFromContentRange(res.headers['content-range'], offset);
+    if (total === undefined) {
+      await res.body.dump();
+      throw new RegistryError('protocol', `${t.registry}: ${describe(t)} answered a range that does not start where asked`, where);
+    }
+    start = offset;
+    size = total;
+  } else if (res.status !== 200) {
+    throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });
+  }
+  const stream = res.body as unknown as Readable;
+  const typed = new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      done(null, chunk);
+    },
+  });
+  stream.on('error', (err) => typed.destroy(toRegistryError(err, t.registry, t.repository)));
+  stream.pipe(typed);
+  return { stream: typed, offset: start, size: Number.isSafeInteger(size) ? size : -1 };
+}
+
+/**
+ * A pass-through that hashes what flows and fails the stream with
+ * `digest_mismatch` at the end if the bytes are not the blob they claim to be.
+ */
+export function verifyingStream(t: BlobTarget, expectedSize?: number): Transform & { bytes(): number } {
+  const verifier = new DigestVerifier(parseDigest(t.digest));
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      verifier.update(chunk);
+      done(null, chunk);
+    },
+    flush(done: TransformCallback) {
+      if (expectedSize !== undefined && expectedSize >= 0 && verifier.bytes !== expectedSize) {
+        return done(new RegistryError('digest_mismatch', `${t.registry}: ${describe(t)} has ${verifier.bytes} bytes, expected ${expectedSize}`,
+          { registry: t.registry, repository: t.repository }, 'The source registry served a truncated or altered blob.'));
+      }
+      try {
+        verifier.verify();
+        done();
+      } catch (err) {
+        done(err instanceof RegistryError ? new RegistryError(err.code, `${t.registry}: ${describe(t)}: ${err.message}`, { registry: t.registry, repository: t.repository }, err.hint) : (err as Error));
+      }
+    },
+  });
+  return Object.assign(stream, { bytes: () => verifier.bytes });
+}
+
+/** A whole blob, streamed and verified. */
+export async function getBlob(fetch: Fetch, t: BlobTarget, options: CallOptions = {}): Promise<{ stream: Readable; size: number }> {
+  const body = await openBlob(fetch, t, options);
+  const verified = verifyingStream(t, body.size);
+  body.stream.on('error', (err) => verified.destroy(err));
+  body.stream.pipe(verified);
+  return { stream: verified, size: body.size };
+}
+
+/** A small blob (a config) read whole, bounded and verified. */
+export async function readSmallBlob(fetch: Fetch, t: BlobTarget, limit: number, options: CallOptions = {}): Promise<Buffer> {
+  const where = { registry: t.registry, repository: t.repository };
+  const res = await fetch({ ...where, method: 'GET', target: `/v2/${t.repository}/blobs/${t.digest}`, scopes: [pullScope(t.repository)], mirrorable: true, ...(options.signal ? { signal: options.signal } : {}) });
+  if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });
+  const bytes = await readBounded(res, limit, { ...where, what: describe(t) });
+  const verifier = new DigestVerifier(parseDigest(t.digest));
+  verifier.update(bytes);
+  try {
+    verifier.verify();
+  } catch (err) {
+    throw new RegistryError('digest_mismatch', `${t.registry}: ${describe(t)} does not match its digest`, where, 'The registry served altered content; do not trust it.', { cause: err });
+  }
+  return bytes;
+}

@@ -1,0 +1,141 @@
+/**
+ * The auth layer: answers registry challenges. The first request to a registry
+ * goes out bare (anonymous first); a 401 tells which scheme the registry wants.
+ * Basic sends the credentials; Bearer fetches a token for the merged scopes of
+ * the request and the challenge (one token for a cross-repository mount), caches
+ * it per (registry, realm, service, scopes) and re-authenticates once on
+ * `insufficient_scope`. A 401 from another origin (a redirect target) is never
+ * answered with this registry's credentials.
+ */
+import { hasSecret, type Credential, type CredentialSource } from './credentials';
+import { fetchToken, type BearerChallenge, type IssuedToken } from './token';
+import { mergeScopes } from './scopes';
+import { bearerScopes, insufficientScope, parseWwwAuthenticate, type Challenge } from '../www-authenticate';
+import { isRegistryUrl, sameOrigin } from '../transport/hosts';
+import { isReplayable, type Fetch, type Layer, type RegistryRequest, type RegistryResponse } from '../transport/types';
+
+export interface AuthOptions {
+  credentials: CredentialSource;
+  /** The raw HTTP fetch used for token requests: no redirects, no auth. */
+  tokenFetch: Fetch;
+  /** Use the OAuth2 password grant and keep refresh tokens in memory. */
+  oauthPassword?: boolean;
+  now?: () => number;
+}
+
+type Known = { kind: 'basic' } | { kind: 'bearer'; challenge: BearerChallenge };
+
+export interface AuthLayer extends Layer {
+  /** Token requests made so far, for diagnostics. */
+  tokenRequests(): number;
+  /** Forget cached tokens and challenges (after logout, or a credential change). */
+  reset(registry?: string): void;
+}
+
+export function withAuth(options: AuthOptions): AuthLayer {
+  const now = options.now ?? Date.now;
+  const known = new Map<string, Known>();
+  const tokens = new Map<string, IssuedToken>();
+  const pending = new Map<string, Promise<IssuedToken>>();
+  const refreshTokens = new Map<string, string>();
+  let tokenRequests = 0;
+
+  const credentialFor = async (registry: string): Promise<Credential | undefined> => {
+    const found = await options.credentials(registry);
+    const refresh = refreshTokens.get(registry);
+    if (refresh && found && !found.refreshToken) return { ...found, refreshToken: refresh };
+    return hasSecret(found) ? found : undefined;
+  };
+
+  const token = async (req: RegistryRequest, url: URL, challenge: BearerChallenge, scopes: string[], force: boolean): Promise<{ value: string; withCredentials: boolean }> => {
+    const credential = await credentialFor(req.registry);
+    const key = JSON.stringify([req.registry, challenge.realm, challenge.service ?? '', scopes, Boolean(credential)]);
+    const cached = tokens.get(key);
+    if (!force && cached && cached.expiresAt > now()) return { value: cached.token, withCredentials: Boolean(credential) };
+    let inflight = pending.get(key);
+    if (!inflight) {
+      tokenRequests++;
+      inflight = fetchToken(options.tokenFetch, {
+        registry: req.registry,
+        registryUrl: url,
+        challenge,
+        scopes,
+        ...(credential ? { credential } : {}),
+        ...(options.oauthPassword ? { oauthPassword: true } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+        now,
+      }).finally(() => pending.delete(key));
+      pending.set(key, inflight);
+    }
+    const issued = await inflight;
+    tokens.set(key, issued);
+    if (issued.refreshToken) refreshTokens.set(req.registry, issued.refreshToken);
+    return { value: issued.token, withCredentials: Boolean(credential) };
+  };
+
+  /** The Authorization header for what we know of this registry, or none. */
+  const authorize = async (req: RegistryRequest, url: URL, scopes: string[], force: boolean): Promise<{ header?: string; info: NonNullable<RegistryResponse['auth']> }> => {
+    const state = known.get(req.registry);
+    if (!state) return { info: { scheme: 'none', withCredentials: false } };
+    if (state.kind === 'basic') {
+      const credential = await credentialFor(req.registry);
+      if (!credential?.username || !credential.password) return { info: { scheme: 'none', withCredentials: false } };
+      const header = 'Basic ' + Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
+      return { header, info: { scheme: 'basic', withCredentials: true } };
+    }
+    const issued = await token(req, url, state.challenge, scopes, force);
+    return { header: `Bearer ${issued.value}`, info: { scheme: 'bearer', withCredentials: issued.withCredentials } };
+  };
+
+  const send = async (next: Fetch, req: RegistryRequest, url: URL, scopes: string[], force: boolean): Promise<RegistryResponse> => {
+    const { header, info } = await authorize(req, url, scopes, force);
+    const headers = { ...req.headers };
+    if (header) headers.authorization = header;
+    const res = await next({ ...req, headers });
+    return { ...res, auth: info };
+  };
+
+  const pick = (challenges: Challenge[]): Challenge | undefined =>
+    challenges.find((c) => c.scheme === 'bearer' && c.params.realm) ?? challenges.find((c) => c.scheme === 'basic');
+
+  const layer = (next: Fetch): Fetch =>
+    async (req) => {
+      const url = new URL(req.target);
+      // Credentials go to the registry's own host only, whatever URL a response pointed us at.
+      if (!isRegistryUrl(req.registry, url)) return next(req);
+      const scopes = mergeScopes(req.scopes);
+      const res = await send(next, req, url, scopes, false);
+      if (res.status !== 401 || !sameOrigin(res.url, url) || !isReplayable(req.body)) return res;
+
+      const challenge = pick(parseWwwAuthenticate(res.headers['www-authenticate'] ?? ''));
+      if (!challenge) return res;
+      const before = known.get(req.registry);
+      if (challenge.scheme === 'basic') {
+        // Already sent credentials, or have none to send: the 401 stands.
+        if (before?.kind === 'basic' || !(await credentialFor(req.registry))?.password) return res;
+        known.set(req.registry, { kind: 'basic' });
+        await res.body.dump();
+        return send(next, req, url, scopes, false);
+      }
+      const bearer: BearerChallenge = { realm: challenge.params.realm!, ...(challenge.params.service ? { service: challenge.params.service } : {}) };
+      const merged = mergeScopes(scopes, bearerScopes(challenge));
+      const sameChallenge = before?.kind === 'bearer' && before.challenge.realm === bearer.realm && before.challenge.service === bearer.service;
+      const sameScopes = merged.join(' ') === scopes.join(' ');
+      // A token for exactly these scopes was refused: only insufficient_scope earns one fresh try.
+      if (sameChallenge && sameScopes && res.auth?.scheme === 'bearer' && !insufficientScope(challenge)) return res;
+      known.set(req.registry, { kind: 'bearer', challenge: bearer });
+      await res.body.dump();
+      return send(next, req, url, merged, sameChallenge && sameScopes);
+    };
+
+  return Object.assign(layer, {
+    tokenRequests: () => tokenRequests,
+    reset(registry?: string) {
+      for (const map of [known, refreshTokens]) {
+        if (registry) map.delete(registry);
+        else map.clear();
+      }
+      for (const key of [...tokens.keys()]) if (!registry || JSON.parse(key)[0] === registry) tokens.delete(key);
+    },
+  });
+}

@@ -1,0 +1,207 @@
+/**
+ * RegistryClient: the engine's public entry. It owns one transport (pooled
+ * connections, auth state, breaker) and one read cache, and exposes every API
+ * area with references already parsed. Everything takes an AbortSignal.
+ */
+import { RegistryError } from '../../shared/errors';
+import { readSmallBlob, getBlob, headBlob, openBlob, type BlobTarget } from './api/blobs';
+import { platformsOf, selectPlatform, summarise, normaliseConfig, type ImageSummary, type PlatformEntry } from './api/image';
+import { catalogPages, collect, tagPages, type ListOptions } from './api/listings';
+import { deleteManifest, getManifest, headManifest, putManifest, type FetchedManifest, type ManifestHead, type ManifestTarget } from './api/manifests';
+import type { ImageConfig, ImageManifest } from './api/manifest-types';
+import { catalogKey, ReadCache, tagDigestKey, tagsKey, type ReadCacheOptions } from './api/read-cache';
+import { listReferrers, type ReferrersResult } from './api/referrers';
+import { isDigest } from './digest';
+import type { Platform } from './platform';
+import { MAX_CONFIG_BYTES } from './transport/body';
+import { createTransport, type Transport, type TransportOptions } from './transport/stack';
+import { errorForStatus } from './transport/status-errors';
+
+export interface RegistryClientOptions extends TransportOptions {
+  cache?: Partial<ReadCacheOptions> | false;
+}
+
+export interface RepositoryTarget {
+  registry: string;
+  repository: string;
+}
+
+interface Call {
+  signal?: AbortSignal;
+}
+
+export interface ResolvedImage {
+  /** The manifest the reference names (an index for multi-platform images). */
+  top: FetchedManifest;
+  /** The platforms of an index (attestations hidden); empty for a single image. */
+  platforms: PlatformEntry[];
+  /** The image manifest for the chosen platform (or the only one). */
+  image?: FetchedManifest & { parsed: ImageManifest };
+  /** Which platform `image` is, when it came from an index. */
+  platform?: PlatformEntry;
+}
+
+export class RegistryClient {
+  readonly transport: Transport;
+  private readonly cache: ReadCache | undefined;
+
+  constructor(options: RegistryClientOptions = {}) {
+    this.transport = createTransport(options);
+    this.cache = options.cache === false ? undefined : new ReadCache(options.cache ?? {});
+  }
+
+  private get fetch() {
+    return this.transport.fetch;
+  }
+
+  /** `/v2/` answered (after authentication if the registry asks for it). */
+  async ping(registry: string, options: Call = {}): Promise<void> {
+    const res = await this.fetch({ registry, method: 'GET', target: '/v2/', ...(options.signal ? { signal: options.signal } : {}) });
+    if (res.status !== 200) throw await errorForStatus(res, { registry, what: 'the registry API (/v2/)' });
+    await res.body.dump();
+  }
+
+  catalogPages(registry: string, options: ListOptions = {}): AsyncGenerator<string[]> {
+    return catalogPages(this.fetch, registry, options);
+  }
+
+  async catalog(registry: string, options: ListOptions = {}): Promise<string[]> {
+    const cached = this.cache?.get<string[]>(catalogKey(registry));
+    if (cached) return cached;
+    const all = await collect(this.catalogPages(registry, options));
+    this.cache?.set(catalogKey(registry), all);
+    return all;
+  }
+
+  tagPages(repo: RepositoryTarget, options: ListOptions = {}): AsyncGenerator<string[]> {
+    return tagPages(this.fetch, repo.registry, repo.repository, options);
+  }
+
+  async tags(repo: RepositoryTarget, options: ListOptions & { fresh?: boolean } = {}): Promise<string[]> {
+    const key = tagsKey(repo.registry, repo.repository);
+    const cached = options.fresh ? undefined : this.cache?.get<string[]>(key);
+    if (cached) return cached;
+    const all = await collect(this.tagPages(repo, options));
+    this.cache?.set(key, all);
+    return all;
+  }
+
+  async getManifest(target: ManifestTarget, options: Call = {}): Promise<FetchedManifest> {
+    const scope = `${target.registry}/${target.repository}`;
+    const byDigest = isDigest(target.reference) ? this.cache?.getByDigest<FetchedManifest>(scope, target.reference) : undefined;
+    if (byDigest) return byDigest;
+    const manifest = await getManifest(this.fetch, target, options);
+    this.cache?.putByDigest(scope, manifest.digest, manifest, manifest.size * 3);
+    return manifest;
+  }
+
+  /** HEAD a manifest; undefined when it does not exist. Tag answers are cached briefly unless `fresh`. */
+  async headManifest(target: ManifestTarget, options: Call & { fresh?: boolean } = {}): Promise<ManifestHead | undefined> {
+    const key = isDigest(target.reference) ? undefined : tagDigestKey(target.registry, target.repository, target.reference);
+    const cached = key && !options.fresh ? this.cache?.get<ManifestHead>(key) : undefined;
+    if (cached) return cached;
+    const head = await headManifest(this.fetch, target, options);
+    if (key && head) this.cache?.set(key, head);
+    return head;
+  }
+
+  async putManifest(target: ManifestTarget, bytes: Buffer, mediaType: string, options: Call = {}): Promise<string> {
+    try {
+      return await putManifest(this.fetch, target, bytes, mediaType, options);
+    } finally {
+      this.cache?.invalidate(target.registry, target.repository);
+    }
+  }
+
+  async deleteManifest(target: ManifestTarget, options: Call = {}): Promise<void> {
+    try {
+      await deleteManifest(this.fetch, target, options);
+    } finally {
+      this.cache?.invalidate(target.registry, target.repository);
+    }
+  }
+
+  /** Every tag of the repository whose manifest has `digest`: what a delete would also remove. */
+  async tagsForDigest(repo: RepositoryTarget, digest: string, options: Call = {}): Promise<string[]> {
+    const tags = await this.tags(repo, { ...options, fresh: true });
+    const matches: string[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < tags.length) {
+        const tag = tags[next++]!;
+        const head = await this.headManifest({ ...repo, reference: tag }, { ...options, fresh: true });
+        if (head?.digest === digest) matches.push(tag);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, tags.length) }, worker));
+    return matches.sort();
+  }
+
+  headBlob(target: BlobTarget, options: Call = {}) {
+    return headBlob(this.fetch, target, options);
+  }
+
+  getBlob(target: BlobTarget, options: Call = {}) {
+    return getBlob(this.fetch, target, options);
+  }
+
+  openBlob(target: BlobTarget, options: Call & { offset?: number } = {}) {
+    return openBlob(this.fetch, target, options);
+  }
+
+  referrers(target: BlobTarget, options: Call & { artifactType?: string } = {}): Promise<ReferrersResult> {
+    return listReferrers(this.fetch, target, options);
+  }
+
+  /**
+   * Resolves a reference to its manifest and, for an index, to the chosen
+   * platform's image manifest. Without a platform, an index resolves to no image.
+   */
+  async resolve(target: ManifestTarget, options: Call & { platform?: Platform } = {}): Promise<ResolvedImage> {
+    const top = await this.getManifest(target, options);
+    const context = { registry: target.registry, repository: target.repository };
+    if (top.parsed.kind === 'schema1') {
+      throw new RegistryError('unsupported', `${target.registry}: ${target.repository} uses Docker schema 1, which regdesk only shows raw`, context,
+        'Use regdesk manifest --raw to see it, or re-push the image with a current Docker.');
+    }
+    if (top.parsed.kind === 'image') return { top, platforms: [], image: top as ResolvedImage['image'] & object };
+    const platforms = platformsOf(top.parsed);
+    if (!options.platform) return { top, platforms };
+    const platform = selectPlatform(top.parsed, options.platform, context);
+    const image = await this.getManifest({ ...target, reference: platform.digest }, options);
+    if (image.parsed.kind !== 'image') {
+      throw new RegistryError('protocol', `${target.registry}: the ${platform.digest} entry of the index is not an image manifest`, context);
+    }
+    return { top, platforms, image: image as ResolvedImage['image'] & object, platform };
+  }
+
+  /** An image manifest's config, read whole (bounded) and verified; cached by digest. */
+  async imageConfig(repo: RepositoryTarget, manifest: ImageManifest, options: Call = {}): Promise<ImageConfig> {
+    const scope = `${repo.registry}/${repo.repository}`;
+    const digest = manifest.config.digest;
+    const cached = this.cache?.getByDigest<ImageConfig>(scope, digest);
+    if (cached) return cached;
+    const bytes = await readSmallBlob(this.fetch, { ...repo, digest }, MAX_CONFIG_BYTES, options);
+    let config: ImageConfig;
+    try {
+      config = normaliseConfig(JSON.parse(bytes.toString('utf8')));
+    } catch {
+      throw new RegistryError('protocol', `${repo.registry}: the image config ${digest} is not valid JSON`, repo);
+    }
+    this.cache?.putByDigest(scope, digest, config, bytes.length * 3);
+    return config;
+  }
+
+  summarise(manifest: ImageManifest): ImageSummary {
+    return summarise(manifest);
+  }
+
+  /** Drops cached listings and tag answers (after writes made outside this client). */
+  invalidate(registry: string, repository?: string): void {
+    this.cache?.invalidate(registry, repository);
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Facts about hosts that decide transport policy: loopback registries may fall
+ * back to plain HTTP and are never proxied; link-local and cloud-metadata
+ * addresses never receive credentials.
+ */
+import { isIP } from 'node:net';
+
+/** Strips brackets from an IPv6 literal (`[::1]` → `::1`). */
+function bare(hostname: string): string {
+  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = bare(hostname).toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host);
+  return false;
+}
+
+/** 169.254.0.0/16, fe80::/10, and the well-known metadata names: places a token must never be sent. */
+export function isLinkLocalOrMetadata(hostname: string): boolean {
+  const host = bare(hostname).toLowerCase();
+  if (host === 'metadata.google.internal' || host === 'metadata' || host === 'instance-data') return true;
+  if (isIP(host) === 4) return host.startsWith('169.254.') || host === '100.100.100.200';
+  if (isIP(host) === 6) return /^fe[89ab][0-9a-f]:/.test(host) || host === 'fd00:ec2::254' || /^::ffff:169\.254\./.test(host);
+  return false;
+}
+
+/** `host[:port]` of a registry key → the hostname part. */
+export function hostnameOf(registry: string): string {
+  if (registry.startsWith('[')) return registry.slice(0, registry.indexOf(']') + 1);
+  const colon = registry.lastIndexOf(':');
+  return colon >= 0 ? registry.slice(0, colon) : registry;
+}
+
+/** Origins compare scheme, host and port: what decides whether credentials may follow a URL. */
+export function sameOrigin(a: URL, b: URL): boolean {
+  return a.protocol === b.protocol && a.host === b.host;
+}
+
+/** True when `url` is on the registry `host[:port]` itself (default ports compared as the URL parser does). */
+export function isRegistryUrl(registry: string, url: URL): boolean {
+  try {
+    return new URL(`${url.protocol}//${registry}`).host === url.host;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The innermost layer: one undici request on a pooled keep-alive connection.
+ * Picks a dispatcher per registry (custom CA, skip-verify, proxy) and applies
+ * the connect, header and idle-body timeouts. Never follows redirects itself.
+ */
+import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { isLoopbackHost } from './hosts';
+import { toRegistryError } from './network-errors';
+import { DEFAULT_TIMEOUTS, type Fetch, type RegistryHostConfig, type RegistryRequest, type TransportTimeouts } from './types';
+
+export interface HttpOptions {
+  timeouts?: Partial<TransportTimeouts>;
+  /** Per-registry settings by `host[:port]`. */
+  hostConfig?: (registry: string) => RegistryHostConfig | undefined;
+  /** An explicit proxy URL from the app settings; otherwise HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply. */
+  proxy?: string;
+  /** Connections kept per origin. */
+  connectionsPerOrigin?: number;
+  userAgent?: string;
+}
+
+export interface HttpTransport {
+  fetch: Fetch;
+  close(): Promise<void>;
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const dispatchers = new Map<string, Dispatcher>();
+
+  const dispatcherFor = (url: URL, registry: string): Dispatcher => {
+    const config = options.hostConfig?.(registry) ?? {};
+    const loopback = isLoopbackHost(url.hostname);
+    const key = `${registry}|${loopback}`;
+    let dispatcher = dispatchers.get(key);
+    if (dispatcher) return dispatcher;
+    const connect = {
+      timeout: timeouts.connectMs,
+      ...(config.ca ? { ca: config.ca } : {}),
+      ...(config.skipVerify ? { rejectUnauthorized: false } : {}),
+    };
+    const pool = { connections: options.connectionsPerOrigin ?? 16, keepAliveTimeout: 30_000, connect };
+    if (loopback) dispatcher = new Agent(pool);
+    else if (options.proxy) dispatcher = new ProxyAgent({ uri: options.proxy, ...pool, requestTls: connect });
+    else if (process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy) {
+      dispatcher = new EnvHttpProxyAgent({ ...pool, requestTls: connect });
+    } else dispatcher = new Agent(pool);
+    dispatchers.set(key, dispatcher);
+    return dispatcher;
+  };
+
+  const fetch: Fetch = async (req: RegistryRequest) => {
+    const url = new URL(req.target);
+    try {
+      const res = await request(url, {
+        method: req.method,
+        headers: { 'user-agent': options.userAgent ?? 'regdesk', ...req.headers },
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        dispatcher: dispatcherFor(url, req.registry),
+        headersTimeout: timeouts.headersMs,
+        bodyTimeout: req.bodyTimeoutMs ?? timeouts.idleBodyMs,
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
+      return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url };
+    } catch (err) {
+      throw toRegistryError(err, req.registry, req.repository);
+    }
+  };
+
+  return {
+    fetch,
+    async close() {
+      const all = [...dispatchers.values()];
+      dispatchers.clear();
+      await Promise.all(all.map((d) => d.close().catch(() => undefined)));
+    },
+  };
+}

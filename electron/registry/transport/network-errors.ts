@@ -1,0 +1,80 @@
+/**
+ * Turns what undici and Node throw (codes like ECONNREFUSED, UND_ERR_BODY_TIMEOUT,
+ * TLS failures) into the engine's typed errors, with a message a user understands.
+ */
+import { RegistryError } from '../../../shared/errors';
+
+const TIMEOUT_CODES: Record<string, string> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'the registry did not answer in time',
+  UND_ERR_BODY_TIMEOUT: 'the registry stopped sending data (idle timeout)',
+  ETIMEDOUT: 'connecting timed out',
+};
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed while sending',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_SOCKET: 'connection closed unexpectedly',
+  UND_ERR_CLOSED: 'connection closed',
+  EPROTO: 'TLS handshake failed (is this registry plain HTTP?)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is this registry plain HTTP?)',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'the response ended before its announced length',
+  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'the request body did not match its announced length',
+};
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+]);
+
+function errorCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function isAbort(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'AbortError' || errorCode(err) === 'ABORT_ERR' || errorCode(err) === 'UND_ERR_ABORTED';
+}
+
+/** True for errors where the HTTPS attempt itself failed (TLS or connection), so an HTTP fallback may help. */
+export function isConnectionLevel(err: unknown): boolean {
+  return err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout') && err.context.status === undefined;
+}
+
+/**
+ * Wraps a low-level failure. `registry` and `repository` go into the context; the
+ * message never includes the URL's query (signed URLs carry secrets there).
+ */
+export function toRegistryError(err: unknown, registry: string, repository?: string): RegistryError {
+  if (err instanceof RegistryError) return err;
+  const where = { registry, ...(repository ? { repository } : {}) };
+  if (isAbort(err)) return new RegistryError('cancelled', 'the operation was cancelled', where, undefined, { cause: err });
+  const code = errorCode(err);
+  if (code && TIMEOUT_CODES[code]) {
+    return new RegistryError('timeout', `${registry}: ${TIMEOUT_CODES[code]}`, where, 'Check the network, or raise the timeout if the registry is slow.');
+  }
+  if (code && TLS_CODES.has(code)) {
+    return new RegistryError('network', `${registry}: TLS certificate not trusted (${code})`, where,
+      'Give the registry CA file (--ca-file), or mark the registry insecure if you trust the network.');
+  }
+  if (code && NETWORK_CODES[code]) {
+    return new RegistryError('network', `${registry}: ${NETWORK_CODES[code]}`, where, 'Check that the registry address is right and reachable.');
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new RegistryError('network', `${registry}: request failed (${code ?? message.slice(0, 120)})`, where, 'Check that the registry address is right and reachable.');
+}

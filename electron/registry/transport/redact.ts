@@ -1,0 +1,57 @@
+/**
+ * Secrets never reach a log line or an error message. URLs lose their user
+ * info and query (signed storage URLs carry credentials there), headers that
+ * carry credentials are masked, and known secret values are scrubbed from text.
+ */
+
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-amz-security-token']);
+
+export function redactUrl(url: URL | string): string {
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : new URL(url.toString());
+  } catch {
+    return '<invalid url>';
+  }
+  parsed.username = '';
+  parsed.password = '';
+  const hadQuery = parsed.search !== '';
+  parsed.search = '';
+  parsed.hash = '';
+  return parsed.toString() + (hadQuery ? '?<redacted>' : '');
+}
+
+/** Keeps the query of registry API URLs whose parameters are not secret (`n`, `last`, `mount`, `from`, `digest`). */
+export function redactApiUrl(url: URL | string): string {
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : new URL(url.toString());
+  } catch {
+    return '<invalid url>';
+  }
+  const safe = new Set(['n', 'last', 'mount', 'from', 'digest', 'artifactType', 'scope', 'service']);
+  const keys = [...parsed.searchParams.keys()];
+  if (keys.every((k) => safe.has(k)) && !parsed.username && !parsed.password) return parsed.toString();
+  return redactUrl(parsed);
+}
+
+export function redactHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!SECRET_HEADERS.has(name.toLowerCase())) out[name] = value;
+    else out[name] = value.split(' ')[0] + ' <redacted>';
+  }
+  return out;
+}
+
+/** Replaces every occurrence of the given secrets (and their base64 forms) in `text`. */
+export function scrubSecrets(text: string, secrets: Iterable<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (!secret || secret.length < 4) continue;
+    for (const form of [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)]) {
+      out = out.split(form).join('<redacted>');
+    }
+  }
+  return out;
+}

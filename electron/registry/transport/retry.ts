@@ -1,0 +1,105 @@
+/**
+ * Retries what a registry or the network may fail at transiently: connection
+ * errors, timeouts and 429/500/502/503/504. Exponential backoff with full jitter,
+ * Retry-After honoured (seconds or HTTP date) up to a cap, and no retry of a
+ * request whose body cannot be sent again. Waiting is cancellable.
+ */
+import { RegistryError } from '../../../shared/errors';
+import { isReplayable, type Fetch, type Layer, type RegistryResponse } from './types';
+
+export interface RetryOptions {
+  /** Total attempts, the first included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for: the caller gets `rate_limited` with the time instead. */
+  maxRetryAfterMs: number;
+  /** Injected for tests. */
+  random: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now: () => number;
+  /** Called before each wait, for logs and progress ("retrying in 2 s"). */
+  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+}
+
+export const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new RegistryError('cancelled', 'the operation was cancelled'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new RegistryError('cancelled', 'the operation was cancelled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export const DEFAULT_RETRY: RetryOptions = {
+  attempts: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 16_000,
+  maxRetryAfterMs: 60_000,
+  random: Math.random,
+  sleep: abortableSleep,
+  now: Date.now,
+};
+
+/** Parses Retry-After: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** Full jitter: a random delay in [0, min(cap, base·2^n)], never below a tenth of it so retries are not instant. */
+export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling * (0.1 + 0.9 * options.random()));
+}
+
+function isRetryableError(err: unknown): boolean {
+  return err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout') && err.context.registryCode !== 'CIRCUIT_OPEN';
+}
+
+export function withRetry(partial: Partial<RetryOptions> = {}): Layer {
+  const options = { ...DEFAULT_RETRY, ...partial };
+  return (next: Fetch): Fetch =>
+    async (req) => {
+      const replayable = isReplayable(req.body);
+      for (let attempt = 1; ; attempt++) {
+        let res: RegistryResponse | undefined;
+        let failure: unknown;
+        try {
+          res = await next(req);
+        } catch (err) {
+          failure = err;
+        }
+        const last = attempt >= options.attempts || !replayable;
+        if (res && !RETRY_STATUSES.has(res.status)) return res;
+        if (failure !== undefined && (!isRetryableError(failure) || last)) throw failure;
+
+        let delay = backoffDelay(attempt, options);
+        let reason = failure instanceof RegistryError ? failure.message : `HTTP ${res?.status}`;
+        if (res) {
+          const retryAfter = parseRetryAfter(res.headers['retry-after'], options.now());
+          if (retryAfter !== undefined) {
+            if (retryAfter > options.maxRetryAfterMs) return res; // the caller reports rate_limited with the time
+            delay = retryAfter;
+            reason += ` (Retry-After ${Math.ceil(retryAfter / 1000)} s)`;
+          }
+          if (last) return res;
+          await res.body.dump().catch(() => undefined);
+        }
+        options.onRetry?.({ attempt, delayMs: delay, reason });
+        await options.sleep(delay, req.signal);
+      }
+    };
+}

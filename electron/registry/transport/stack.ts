@@ -1,0 +1,69 @@
+/**
+ * Stacks the layers into the engine's one fetch path, outermost first:
+ *
+ *   retry → mirrors → breaker → rate-limit → scheme → auth → redirects → log → http
+ *
+ * Retry sees every failure below it; mirrors pick the registry before the
+ * breaker counts it; auth sees absolute URLs so it can tell a 401 from a
+ * redirect target; token requests take the short path log → http (no redirects).
+ */
+import { anonymous, type CredentialSource } from '../auth/credentials';
+import { withAuth, type AuthLayer } from '../auth/auth-layer';
+import { withBreaker, type BreakerOptions } from './breaker';
+import { createHttpTransport } from './http';
+import { withLogging } from './log';
+import { withMirrors } from './mirrors';
+import { withRateLimitTracking, type RateLimit } from './rate-limit';
+import { DEFAULT_MAX_REDIRECTS, withRedirects } from './redirects';
+import { withRetry, type RetryOptions } from './retry';
+import { withScheme } from './scheme';
+import type { Fetch, RegistryHostConfig, RequestLogger, TransportTimeouts } from './types';
+
+export interface TransportOptions {
+  credentials?: CredentialSource;
+  hostConfig?: (registry: string) => RegistryHostConfig | undefined;
+  retry?: Partial<RetryOptions>;
+  breaker?: Partial<BreakerOptions>;
+  timeouts?: Partial<TransportTimeouts>;
+  /** An explicit proxy URL; otherwise the environment's HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
+  proxy?: string;
+  maxRedirects?: number;
+  /** Use the OAuth2 password grant (POST) for tokens and keep refresh tokens. */
+  oauthPassword?: boolean;
+  log?: RequestLogger;
+  userAgent?: string;
+}
+
+export interface Transport {
+  fetch: Fetch;
+  auth: AuthLayer;
+  rateLimit(registry: string): RateLimit | undefined;
+  breakerState(registry: string): 'closed' | 'open' | 'half-open';
+  schemeOf(registry: string): 'http' | 'https' | undefined;
+  close(): Promise<void>;
+}
+
+export function createTransport(options: TransportOptions = {}): Transport {
+  const hostConfig = options.hostConfig ?? (() => undefined);
+  const http = createHttpTransport({
+    hostConfig,
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+    ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+  });
+  const wire = withLogging(options.log)(http.fetch);
+  const auth = withAuth({ credentials: options.credentials ?? anonymous, tokenFetch: wire, ...(options.oauthPassword ? { oauthPassword: true } : {}) });
+  const scheme = withScheme({ hostConfig });
+  const rateLimit = withRateLimitTracking();
+  const breaker = withBreaker(options.breaker);
+  const layers = [withRetry(options.retry), withMirrors(hostConfig), breaker, rateLimit, scheme, auth, withRedirects(options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)];
+  const fetch = layers.reduceRight<Fetch>((next, layer) => layer(next), wire);
+  return {
+    fetch,
+    auth,
+    rateLimit: (registry) => rateLimit.rateLimit(registry),
+    breakerState: (registry) => breaker.state(registry),
+    schemeOf: (registry) => scheme.schemeOf(registry),
+    close: () => http.close(),
+  };
+}

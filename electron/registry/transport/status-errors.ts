@@ -1,0 +1,90 @@
+/**
+ * The one place that maps an unexpected HTTP status to a typed error (as
+ * regclient's HTTPError does). It reads at most 64 KiB of the body, keeps the
+ * registry's own error code, and says what to do next.
+ */
+import { RegistryError, type ErrorContext } from '../../../shared/errors';
+import { MAX_ERROR_BODY_BYTES, readBounded } from './body';
+import { parseRetryAfter } from './retry';
+import type { RegistryResponse } from './types';
+
+export interface StatusContext {
+  registry: string;
+  repository?: string;
+  /** What was asked for, for the message: "manifest library/nginx:1.25", "tag list". */
+  what: string;
+  /** What a 404 means here. */
+  notFound?: ErrorContext['kind'];
+  /** Extra secrets to scrub from the registry's message (never expected there, but cheap to be sure). */
+  scrub?: (text: string) => string;
+}
+
+interface RegistryErrorBody {
+  errors?: Array<{ code?: unknown; message?: unknown }>;
+}
+
+const NOT_FOUND_KIND: Record<string, ErrorContext['kind']> = {
+  MANIFEST_UNKNOWN: 'manifest',
+  BLOB_UNKNOWN: 'blob',
+  NAME_UNKNOWN: 'repository',
+  BLOB_UPLOAD_UNKNOWN: 'upload',
+};
+
+async function registryDetail(res: RegistryResponse, ctx: StatusContext): Promise<{ code?: string; message?: string }> {
+  if (res.body.readableEnded) return {};
+  let bytes: Buffer;
+  try {
+    bytes = await readBounded(res, MAX_ERROR_BODY_BYTES, { registry: ctx.registry, what: 'error body' });
+  } catch {
+    return {};
+  }
+  try {
+    const first = (JSON.parse(bytes.toString('utf8')) as RegistryErrorBody).errors?.[0];
+    const code = typeof first?.code === 'string' ? first.code.slice(0, 64) : undefined;
+    const message = typeof first?.message === 'string' ? first.message.replace(/\s+/g, ' ').slice(0, 200) : undefined;
+    return { ...(code ? { code } : {}), ...(message ? { message: ctx.scrub ? ctx.scrub(message) : message } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+export async function errorForStatus(res: RegistryResponse, ctx: StatusContext): Promise<RegistryError> {
+  const detail = await registryDetail(res, ctx);
+  const base: ErrorContext = {
+    registry: ctx.registry,
+    ...(ctx.repository ? { repository: ctx.repository } : {}),
+    status: res.status,
+    ...(detail.code ? { registryCode: detail.code } : {}),
+  };
+  const said = detail.message ? ` (registry says: ${detail.message})` : '';
+  const challenge = res.headers['www-authenticate'] ?? '';
+  switch (res.status) {
+    case 401:
+      if (/error="?insufficient_scope/i.test(challenge) && res.auth?.withCredentials) {
+        return new RegistryError('authorization', `${ctx.registry}: access denied to ${ctx.what}${said}`, base, 'Your account lacks the permission for this; ask the registry owner.');
+      }
+      if (res.auth?.withCredentials) {
+        return new RegistryError('authentication', `${ctx.registry}: the credentials were rejected${said}`, base, `Check the user name and password: regdesk login ${ctx.registry}`);
+      }
+      return new RegistryError('authentication', `${ctx.registry}: authentication required for ${ctx.what}${said}`, base, `Sign in: regdesk login ${ctx.registry}`);
+    case 403:
+      return new RegistryError('authorization', `${ctx.registry}: access denied to ${ctx.what}${said}`, base, 'Your account lacks the permission for this; ask the registry owner.');
+    case 404: {
+      const kind = (detail.code && NOT_FOUND_KIND[detail.code]) ?? ctx.notFound;
+      return new RegistryError('not_found', `${ctx.registry}: ${ctx.what} not found${said}`, { ...base, ...(kind ? { kind } : {}) }, 'Check the repository, tag or digest.');
+    }
+    case 405:
+      return new RegistryError('unsupported', `${ctx.registry}: the registry does not support this operation on ${ctx.what}${said}`, base);
+    case 429: {
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
+      const when = retryAfterMs !== undefined ? ` Try again in ${Math.ceil(retryAfterMs / 1000)} s.` : ' Try again later.';
+      return new RegistryError('rate_limited', `${ctx.registry}: rate limit reached${said}`, { ...base, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
+        `The registry limits requests.${when}`);
+    }
+    default:
+      if (res.status >= 500) {
+        return new RegistryError('network', `${ctx.registry}: the registry failed with HTTP ${res.status} on ${ctx.what}${said}`, base, 'The registry has a problem; try again later.');
+      }
+      return new RegistryError('protocol', `${ctx.registry}: unexpected HTTP ${res.status} for ${ctx.what}${said}`, base);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Opens the settings file shared by the app (electron-store) and the CLI
+ * (conf): same folder, same file, same schema. A corrupt or invalid file is
+ * moved aside as a backup and replaced by defaults, and the caller gets a
+ * notice to show: never a crash.
+ */
+import Conf from 'conf';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSettings, migrate, SettingsSchema, type Settings } from './schema';
+
+export const SETTINGS_NAME = 'settings';
+
+/** The minimal surface of conf / electron-store that regdesk uses. */
+export interface ConfLike {
+  store: Record<string, unknown>;
+  readonly path: string;
+}
+
+export interface SettingsFile {
+  readonly path: string;
+  /** A message for the user when the file had to be reset (corrupt, unreadable, from a newer version). */
+  readonly notice?: string;
+  get(): Settings;
+  /** Applies `change` to a copy, validates, writes, and returns the result. */
+  update(change: (draft: Settings) => void): Settings;
+}
+
+/** Where settings live: REGDESK_CONFIG_DIR, else the platform's per-user config folder (the app's userData). */
+export function settingsDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.REGDESK_CONFIG_DIR) return env.REGDESK_CONFIG_DIR;
+  const home = env.HOME ?? homedir();
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'regdesk');
+  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'regdesk');
+  return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'regdesk');
+}
+
+type Loaded = { settings: Settings; notice?: string };
+
+/** Reads and checks the file before conf/electron-store see it (they would throw on bad JSON). */
+function loadChecked(path: string, now: () => Date): Loaded {
+  if (!existsSync(path)) return { settings: defaultSettings() };
+  let problem: string;
+  try {
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('not a JSON object');
+    const checked = SettingsSchema.safeParse(migrate(raw as Record<string, unknown>));
+    if (checked.success) return { settings: checked.data };
+    problem = `invalid settings (${checked.error.issues[0]?.path.join('.') || 'document'}: ${checked.error.issues[0]?.message ?? 'invalid'})`;
+  } catch (err) {
+    problem = err instanceof SyntaxError ? 'the file is not valid JSON' : `it could not be read (${(err as Error).message.slice(0, 100)})`;
+  }
+  const backup = path.replace(/\.json$/, '') + `.corrupt-${now().toISOString().replace(/[:.]/g, '-')}.json`;
+  try {
+    renameSync(path, backup);
+  } catch {
+    /* the defaults below overwrite it */
+  }
+  return { settings: defaultSettings(), notice: `Settings were reset to defaults: ${problem}. The old file was kept as ${backup}.` };
+}
+
+export interface OpenSettingsOptions {
+  dir?: string;
+  /** electron-store in the app; conf by default (the CLI). */
+  createStore?: (dir: string, name: string) => ConfLike;
+  now?: () => Date;
+}
+
+export function openSettings(options: OpenSettingsOptions = {}): SettingsFile {
+  const dir = options.dir ?? settingsDir();
+  const path = join(dir, `${SETTINGS_NAME}.json`);
+  const loaded = loadChecked(path, options.now ?? (() => new Date()));
+  const store = options.createStore
+    ? options.createStore(dir, SETTINGS_NAME)
+    : (new Conf({ cwd: dir, configName: SETTINGS_NAME, projectName: 'regdesk', projectSuffix: '' }) as unknown as ConfLike);
+  store.store = loaded.settings as unknown as Record<string, unknown>;
+  let current = loaded.settings;
+  return {
+    path: store.path,
+    ...(loaded.notice ? { notice: loaded.notice } : {}),
+    get: () => structuredClone(current),
+    update(change) {
+      const draft = structuredClone(current);
+      change(draft);
+      current = SettingsSchema.parse(draft);
+      store.store = current as unknown as Record<string, unknown>;
+      return structuredClone(current);
+    },
+  };
+}
