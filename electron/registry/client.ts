@@ -12,6 +12,7 @@ import type { ImageConfig, ImageManifest } from './api/manifest-types';
 import { catalogKey, ReadCache, tagDigestKey, tagsKey, type ReadCacheOptions } from './api/read-cache';
 import { listReferrers, type ReferrersResult } from './api/referrers';
 import { isDigest } from './digest';
+import { inParallel } from './parallel';
 import type { Platform } from './platform';
 import { MAX_CONFIG_BYTES } from './transport/body';
 import { createTransport, type Transport, type TransportOptions } from './transport/stack';
@@ -125,15 +126,10 @@ export class RegistryClient {
   async tagsForDigest(repo: RepositoryTarget, digest: string, options: Call = {}): Promise<string[]> {
     const tags = await this.tags(repo, { ...options, fresh: true });
     const matches: string[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < tags.length) {
-        const tag = tags[next++]!;
-        const head = await this.headManifest({ ...repo, reference: tag }, { ...options, fresh: true });
-        if (head?.digest === digest) matches.push(tag);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, tags.length) }, worker));
+    await inParallel(tags, 8, async (tag) => {
+      const head = await this.headManifest({ ...repo, reference: tag }, { ...options, fresh: true });
+      if (head?.digest === digest) matches.push(tag);
+    });
     return matches.sort();
   }
 

@@ -1,7 +1,8 @@
 /**
  * Content digests (`sha256:<64 hex>`, `sha512:<128 hex>`): parsed strictly at
  * the boundary, because a digest becomes part of URLs and file paths
- * (`sha256:../x` must never get that far), and verified while bytes stream.
+ * (`sha256:../x` must never get that far), and verified while bytes stream so
+ * a blob is never held whole in memory just to be checked.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { RegistryError } from '../../shared/errors';
@@ -9,40 +10,50 @@ import { RegistryError } from '../../shared/errors';
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
 const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha256: 64, sha512: 128 };
+/** Longer than any valid digest (`sha512:` + 128): anything past it is rejected before a regex runs. */
+const MAX_DIGEST = 7 + 128;
+// Lower case only: the digest is compared as a string and used as a cache and file key.
 const PATTERN = /^(sha256|sha512):([0-9a-f]+)$/;
 
 export interface Digest {
   readonly algorithm: DigestAlgorithm;
   readonly hex: string;
+  /** `algorithm:hex`, the form used on the wire. */
   toString(): string;
 }
 
+/** Quotes user input for an error message: bounded, control characters made visible. */
 function quote(input: string): string {
-  const printable = input.replace(/[^\x20-\x7e]/g, '?');
-  return printable.length > 100 ? `${printable.slice(0, 100)}…` : printable;
+  const cut = input.length > 100 ? `${input.slice(0, 100)}…` : input;
+  return cut.replace(/[^\x20-\x7e…]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function match(input: unknown): { algorithm: DigestAlgorithm; hex: string } | undefined {
+  if (typeof input !== 'string' || input.length > MAX_DIGEST) return undefined;
+  const m = PATTERN.exec(input);
+  const algorithm = m?.[1] as DigestAlgorithm | undefined;
+  const hex = m?.[2];
+  if (!algorithm || hex === undefined || hex.length !== HEX_LENGTH[algorithm]) return undefined;
+  return { algorithm, hex };
 }
 
 export function parseDigest(input: string): Digest {
-  const match = typeof input === 'string' && input.length <= 140 ? PATTERN.exec(input) : null;
-  const algorithm = match?.[1] as DigestAlgorithm | undefined;
-  if (!match || !algorithm || match[2]!.length !== HEX_LENGTH[algorithm]) {
+  const m = match(input);
+  if (!m) {
     throw new RegistryError('invalid_reference', `invalid digest "${quote(String(input))}"`, { part: 'digest' },
-      'A digest is sha256: followed by 64 lower-case hex digits (or sha512: and 128).');
+      'A digest is "sha256:" followed by 64 lower-case hex digits (or "sha512:" and 128), e.g. from `docker buildx imagetools inspect`.');
   }
-  const hex = match[2]!;
-  const text = `${algorithm}:${hex}`;
-  return Object.freeze({ algorithm, hex, toString: () => text });
+  const text = `${m.algorithm}:${m.hex}`;
+  return Object.freeze({ algorithm: m.algorithm, hex: m.hex, toString: () => text });
 }
 
 export function isDigest(input: unknown): input is string {
-  if (typeof input !== 'string' || input.length > 140) return false;
-  const match = PATTERN.exec(input);
-  return Boolean(match && match[2]!.length === HEX_LENGTH[match[1] as DigestAlgorithm]);
+  return match(input) !== undefined;
 }
 
-/** `sha256:3f2a9c1b4e5d`: the algorithm and the first 12 hex digits, for display. */
-export function shortDigest(digest: string): string {
-  const d = parseDigest(digest);
+/** `sha256:3f2a9c1b4e5d`: the algorithm and the first 12 hex digits, for display. Throws on a non-digest. */
+export function shortDigest(digest: Digest | string): string {
+  const d = typeof digest === 'string' ? parseDigest(digest) : digest;
   return `${d.algorithm}:${d.hex.slice(0, 12)}`;
 }
 
@@ -54,12 +65,16 @@ export function digestOf(bytes: Uint8Array, algorithm: DigestAlgorithm = 'sha256
 export class DigestVerifier {
   private readonly hash: Hash;
   private count = 0;
+  private actual: string | undefined;
 
   constructor(readonly expected: Digest) {
     this.hash = createHash(expected.algorithm);
   }
 
   update(chunk: Uint8Array): void {
+    if (this.actual !== undefined) {
+      throw new RegistryError('internal', `digest verifier for ${shortDigest(this.expected)} received data after it was finished`);
+    }
     this.hash.update(chunk);
     this.count += chunk.length;
   }
@@ -68,16 +83,18 @@ export class DigestVerifier {
     return this.count;
   }
 
-  /** The digest of what was seen; the verifier cannot be used afterwards. */
+  /** The digest of what was seen. Finishes the hash: later `update` calls throw, later `digest`/`verify` calls reuse it. */
   digest(): string {
-    return `${this.expected.algorithm}:${this.hash.digest('hex')}`;
+    this.actual ??= `${this.expected.algorithm}:${this.hash.digest('hex')}`;
+    return this.actual;
   }
 
   verify(): void {
     const actual = this.digest();
     if (actual !== this.expected.toString()) {
-      throw new RegistryError('digest_mismatch', `content has digest ${shortDigest(actual)}, expected ${shortDigest(this.expected.toString())}`, {},
-        'The data was altered or truncated on the way; do not trust it.');
+      throw new RegistryError('digest_mismatch',
+        `content digest mismatch: expected ${shortDigest(this.expected)}, got ${shortDigest(actual)} after ${this.count} bytes`, {},
+        'The data was altered or truncated on the way; it was not used. Retry; if it persists, the registry is serving corrupt content.');
     }
   }
 }

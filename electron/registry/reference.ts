@@ -1,32 +1,39 @@
 /**
  * Image references: `[host[:port]/]repository[:tag][@digest]`, parsed once at
- * the boundary into a value every other part can trust. Docker Hub names are
- * normalised the way Docker does (`nginx` → `registry-1.docker.io/library/nginx`).
+ * the boundary into a value every other part can trust (hosts and names end up
+ * in URLs, cache keys and credential lookups). Docker Hub names are normalised
+ * the way Docker does (`nginx` → `registry-1.docker.io/library/nginx`).
  * Each bad reference gets an error naming the part at fault.
+ *
+ * No regex here has nested quantifiers: the grammar is scanned by hand or with
+ * single-quantifier patterns, and input is length-capped first, so hostile
+ * strings cost linear time.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import { RegistryError } from '../../shared/errors';
 import { parseDigest } from './digest';
 
+/** Where Docker Hub requests go; `docker.io` and `index.docker.io` are aliases of it. */
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
-/** Longest input considered at all: real references are far shorter. */
-const MAX_INPUT = 4096;
+/** Longest input looked at: a valid reference is at most 255 + 1 + 128 + 1 + 135 characters. */
+const MAX_INPUT = 1024;
 /** distribution's limit on the full name, host included. */
 const MAX_NAME = 255;
-
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+const MAX_TAG = 128;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const DOMAIN_LABEL = /^(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$/;
-const IPV6 = /^\[[0-9A-Fa-f:.]{2,45}\]$/;
+
+type Part = 'host' | 'repository' | 'tag' | 'digest';
 
 export interface ImageReference {
-  /** `host[:port]` the requests go to. */
+  /** `host[:port]` the requests go to (Docker Hub: `registry-1.docker.io`). */
   readonly registry: string;
+  /** Full repository path on that registry (Docker Hub official images: `library/nginx`). */
   readonly repository: string;
   readonly tag?: string;
   readonly digest?: string;
-  /** Canonical full form: `registry-1.docker.io/library/nginx:1.25`. */
+  /** Canonical full form: `registry-1.docker.io/library/nginx:1.25`. Parses back to the same reference. */
   toString(): string;
   /** Short display form as Docker shows it: `nginx:1.25`, `user/app@sha256:…`, `ghcr.io/o/r:t`. */
   familiar(): string;
@@ -39,151 +46,244 @@ export interface RepositoryReference {
   familiar(): string;
 }
 
-function quote(input: string): string {
-  const printable = input.replace(/[^\x20-\x7e]/g, '?');
-  return printable.length > 100 ? `${printable.slice(0, 100)}…` : printable;
+export interface ParseReferenceOptions {
+  /**
+   * Tag filled in when neither tag nor digest is given. Default `latest`;
+   * `false` leaves both empty (a repository-level reference).
+   */
+  defaultTag?: string | false;
 }
 
-function invalid(part: 'host' | 'repository' | 'tag' | 'digest', message: string, hint?: string): RegistryError {
+const HINTS: Record<Part, string> = {
+  host: 'A registry is host[:port], e.g. ghcr.io, localhost:5000 or [::1]:5000.',
+  repository: 'A reference looks like [host[:port]/]repository[:tag][@digest], e.g. ghcr.io/owner/app:1.0; '
+    + 'repository path components are lower-case letters and digits separated by ".", "_", "__" or "-", joined by single "/".',
+  tag: 'A tag is 1 to 128 letters, digits, "_", "." and "-", not starting with "." or "-".',
+  digest: 'A digest is "sha256:" followed by 64 lower-case hex digits.',
+};
+
+/** Quotes user input for an error message: bounded, control characters made visible. */
+function quote(input: string): string {
+  const cut = input.length > 100 ? `${input.slice(0, 100)}…` : input;
+  return cut.replace(/[^\x20-\x7e…]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function invalid(part: Part, message: string, hint: string = HINTS[part]): RegistryError {
   return new RegistryError('invalid_reference', message, { part }, hint);
 }
 
-/** Validates `host[:port]` and maps Docker Hub aliases. */
-export function parseRegistryHost(input: string): string {
-  const text = String(input);
-  if (!text || text.length > 300 || /[\s/@?#\\]/.test(text) || /[^\x21-\x7e]/.test(text)) {
-    throw invalid('host', `invalid registry host "${quote(text)}"`, 'A registry is host[:port], e.g. ghcr.io or 127.0.0.1:5000.');
+/** Describes the first character outside printable ASCII, or undefined when there is none. */
+function badChar(text: string): string | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x20 && c < 0x7f) continue;
+    const code = `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (c === 0x20) return `a space at position ${i + 1}`;
+    return `${c < 0x20 || c === 0x7f ? 'a control character' : 'a non-ASCII character'} (${code}) at position ${i + 1}`;
   }
-  let host = text;
+  return undefined;
+}
+
+function isLowerAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*` from the distribution spec, scanned in one pass. */
+function isPathComponent(s: string): boolean {
+  let i = 0;
+  for (;;) {
+    const start = i;
+    while (i < s.length && isLowerAlnum(s.charCodeAt(i))) i++;
+    if (i === start) return false;
+    if (i === s.length) return true;
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) i++; // .
+    else if (c === 0x5f) i += s.charCodeAt(i + 1) === 0x5f ? 2 : 1; // _ or __
+    else if (c === 0x2d) while (s.charCodeAt(i) === 0x2d) i++; // -+
+    else return false;
+  }
+}
+
+/** A DNS label: letters, digits and inner hyphens, 1 to 63 characters. */
+function isDnsLabel(s: string): boolean {
+  if (s.length < 1 || s.length > 63 || s.startsWith('-') || s.endsWith('-')) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 0x20; // fold ASCII upper case
+    if (!isLowerAlnum(c) && s.charCodeAt(i) !== 0x2d) return false;
+  }
+  return true;
+}
+
+/** Validates `host[:port]` (DNS name, IPv4 or bracketed IPv6) and maps Docker Hub aliases to `registry-1.docker.io`. */
+export function parseRegistryHost(input: string): string {
+  const text = typeof input === 'string' ? input : '';
+  if (!text) throw invalid('host', 'empty registry host');
+  if (text.length > 300) throw invalid('host', `registry host too long (${text.length} characters)`);
+  // Never echo userinfo: it may hold a password.
+  if (text.includes('@')) {
+    throw invalid('host', 'registry host must not contain user credentials (user@host)', 'Give only host[:port] and log in with `regdesk login` instead.');
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) {
+    throw invalid('host', `registry host "${quote(text)}" must not include a scheme`, 'Give only host[:port], e.g. ghcr.io; use the registry settings to choose http or https.');
+  }
+  if (/[/?#\\]/.test(text)) throw invalid('host', `registry host "${quote(text)}" must not include a path`);
+  const bad = badChar(text);
+  if (bad) throw invalid('host', `registry host "${quote(text)}" contains ${bad}`);
+
+  let host: string;
   let port: string | undefined;
   if (text.startsWith('[')) {
     const end = text.indexOf(']');
+    if (end < 0) throw invalid('host', `registry host "${quote(text)}" has no closing "]"`);
     host = text.slice(0, end + 1);
     const rest = text.slice(end + 1);
-    if (end < 0 || (rest && !rest.startsWith(':'))) throw invalid('host', `invalid registry host "${quote(text)}"`);
-    port = rest ? rest.slice(1) : undefined;
-    if (!IPV6.test(host)) throw invalid('host', `invalid IPv6 registry host "${quote(text)}"`);
+    if (rest && !rest.startsWith(':')) throw invalid('host', `unexpected "${quote(rest)}" after the IPv6 address in registry host "${quote(text)}"`);
+    if (rest) port = rest.slice(1);
+    if (!isIPv6(host.slice(1, -1))) throw invalid('host', `invalid IPv6 address in registry host "${quote(text)}"`);
   } else {
     const colon = text.indexOf(':');
-    if (colon >= 0) {
-      host = text.slice(0, colon);
-      port = text.slice(colon + 1);
+    if (colon >= 0 && text.indexOf(':', colon + 1) >= 0) {
+      throw invalid('host', `registry host "${quote(text)}" has more than one ":"`, 'Put an IPv6 address in brackets, e.g. [::1]:5000.');
     }
+    host = colon >= 0 ? text.slice(0, colon) : text;
+    if (colon >= 0) port = text.slice(colon + 1);
     const labels = host.split('.');
-    if (!host || host.length > 253 || !labels.every((l) => DOMAIN_LABEL.test(l))) {
-      throw invalid('host', `invalid registry host "${quote(text)}"`, 'A registry is host[:port], e.g. ghcr.io or 127.0.0.1:5000.');
+    // An all-digit last label cannot be a DNS name, so it must be a dotted IPv4 address.
+    const numeric = /^[0-9]+$/.test(labels[labels.length - 1] ?? '');
+    if (!host || host.length > 253 || (numeric ? !isIPv4(host) : !labels.every(isDnsLabel))) {
+      throw invalid('host', `invalid registry host name "${quote(host)}"`);
     }
   }
-  if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
-    throw invalid('host', `invalid port in registry "${quote(text)}"`, 'A port is a number from 1 to 65535.');
+  if (port !== undefined && (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535)) {
+    throw invalid('host', `invalid port "${quote(port)}" in registry host "${quote(text)}"`, 'A port is a number from 1 to 65535 without leading zeros.');
   }
   const normalised = host.toLowerCase() + (port !== undefined ? `:${port}` : '');
   return DOCKER_HUB_ALIASES.has(normalised) ? DOCKER_HUB_HOST : normalised;
 }
 
-/** Accepts `https://host[:port]` and `http://…` too (a URL the user pasted), and says which scheme was given. */
+/**
+ * Like parseRegistryHost, but also accepts `https://host[:port]` and `http://…`
+ * (a URL the user pasted, optionally with one trailing `/`) and says which
+ * scheme was given. Any other scheme, a path, query or userinfo is an error.
+ */
 export function parseRegistryUrl(input: string): { host: string; scheme?: 'http' | 'https' } {
-  const text = String(input).trim();
-  const match = /^(https?):\/\/([^/]+)\/?$/i.exec(text);
-  if (match) return { host: parseRegistryHost(match[2]!), scheme: match[1]!.toLowerCase() as 'http' | 'https' };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
-    throw invalid('host', `unsupported registry URL "${quote(text)}"`, 'Use host[:port] or an http(s):// URL without a path.');
+  const text = (typeof input === 'string' ? input : '').trim();
+  if (text.length > 300) throw invalid('host', `registry URL too long (${text.length} characters)`);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text);
+  if (!scheme) return { host: parseRegistryHost(text) };
+  const name = scheme[1]!.toLowerCase();
+  if (name !== 'http' && name !== 'https') {
+    throw invalid('host', `unsupported scheme "${quote(name)}" in registry URL`, 'Use host[:port], or an https:// or http:// URL without a path.');
   }
-  return { host: parseRegistryHost(text) };
+  let rest = text.slice(scheme[0].length);
+  if (rest.endsWith('/') && rest.indexOf('/') === rest.length - 1) rest = rest.slice(0, -1);
+  if (/[/?#]/.test(rest) && !rest.includes('@')) {
+    throw invalid('host', `registry URL "${quote(text)}" must not include a path, query or fragment`, 'Use just the scheme and host, e.g. https://ghcr.io.');
+  }
+  return { host: parseRegistryHost(rest), scheme: name };
 }
 
+/** Docker's rule: the first segment is a host only if it could not be a Docker Hub user name. */
 function looksLikeHost(segment: string): boolean {
   return segment.includes('.') || segment.includes(':') || segment === 'localhost' || segment.startsWith('[');
 }
 
-function checkRepository(registry: string, repository: string): void {
-  if (!repository) throw invalid('repository', 'missing repository name', 'A reference looks like host/repository:tag.');
-  const components = repository.split('/');
-  for (const component of components) {
-    if (PATH_COMPONENT.test(component)) continue;
-    if (component && PATH_COMPONENT.test(component.toLowerCase())) {
-      throw invalid('repository', `repository "${quote(repository)}" must be lower case`, `Use "${quote(repository.toLowerCase())}".`);
+function checkRepository(repository: string): void {
+  if (!repository) throw invalid('repository', 'missing repository name');
+  const bad = badChar(repository);
+  if (bad) throw invalid('repository', `repository "${quote(repository)}" contains ${bad}`);
+  for (const component of repository.split('/')) {
+    if (isPathComponent(component)) continue;
+    if (!component) {
+      throw invalid('repository', `repository "${quote(repository)}" has an empty path component (leading, trailing or doubled "/")`);
     }
-    throw invalid('repository', `invalid repository name "${quote(repository)}"`,
-      'Repository path components are lower-case letters and digits, separated by ".", "_", "__" or "-", joined by "/".');
-  }
-  if (registry.length + 1 + repository.length > MAX_NAME) {
-    throw invalid('repository', `repository name too long (${registry.length + 1 + repository.length} characters, limit ${MAX_NAME})`);
+    if (isPathComponent(component.toLowerCase())) {
+      throw invalid('repository', `repository "${quote(repository)}" must be lower case`, `Use "${quote(repository.toLowerCase())}": repository names are lower case.`);
+    }
+    throw invalid('repository', `invalid path component "${quote(component)}" in repository "${quote(repository)}"`);
   }
 }
 
-function splitName(name: string): { registry: string; repository: string; explicitHost: boolean } {
+function splitName(name: string): { registry: string; repository: string } {
   const slash = name.indexOf('/');
   let registry = DOCKER_HUB_HOST;
+  let given = 'docker.io';
   let repository = name;
-  let explicitHost = false;
   if (slash > 0 && looksLikeHost(name.slice(0, slash))) {
-    registry = parseRegistryHost(name.slice(0, slash));
+    given = name.slice(0, slash);
+    registry = parseRegistryHost(given);
     repository = name.slice(slash + 1);
-    explicitHost = true;
   }
-  if (registry === DOCKER_HUB_HOST && repository && !repository.includes('/')) repository = `library/${repository}`;
-  checkRepository(registry, repository);
-  return { registry, repository, explicitHost };
+  checkRepository(repository);
+  if (given.length + 1 + repository.length > MAX_NAME) {
+    throw invalid('repository', `image name too long (${given.length + 1 + repository.length} characters, limit ${MAX_NAME} including the host)`);
+  }
+  if (registry === DOCKER_HUB_HOST && !repository.includes('/')) repository = `library/${repository}`;
+  return { registry, repository };
 }
 
 function familiarName(registry: string, repository: string): string {
   if (registry !== DOCKER_HUB_HOST) return `${registry}/${repository}`;
-  return repository.startsWith('library/') && repository.split('/').length === 2 ? repository.slice(8) : repository;
+  const rest = repository.startsWith('library/') ? repository.slice('library/'.length) : undefined;
+  return rest !== undefined && !rest.includes('/') ? rest : repository;
 }
 
-function precheck(input: unknown): string {
+function precheck(input: unknown, what: string): string {
   const text = typeof input === 'string' ? input : '';
-  if (!text) throw invalid('repository', 'empty image reference', 'A reference looks like host/repository:tag.');
-  if (text.length > MAX_INPUT) throw invalid('repository', `image reference too long (${text.length} characters)`);
-  if (/[^\x21-\x7e]/.test(text)) throw invalid('repository', `image reference "${quote(text)}" contains spaces or control characters`);
+  if (!text) throw invalid('repository', `empty ${what}`);
+  if (text.length > MAX_INPUT) throw invalid('repository', `${what} too long (${text.length} characters, limit ${MAX_INPUT})`);
   return text;
 }
 
-export interface ParseReferenceOptions {
-  /** Tag used when neither tag nor digest is given; `false` leaves both empty. Default `latest`. */
-  defaultTag?: string | false;
+function checkTag(tag: string): string {
+  if (!tag) throw invalid('tag', 'empty tag after ":"');
+  if (tag.length > MAX_TAG) throw invalid('tag', `tag "${quote(tag)}" is longer than ${MAX_TAG} characters`);
+  const bad = badChar(tag);
+  if (bad) throw invalid('tag', `tag "${quote(tag)}" contains ${bad}`);
+  if (!TAG.test(tag)) throw invalid('tag', `invalid tag "${quote(tag)}"`);
+  return tag;
 }
 
+/** Parses `[host[:port]/]repository[:tag][@digest]`; see ParseReferenceOptions for the default tag. */
 export function parseReference(input: string, options: ParseReferenceOptions = {}): ImageReference {
-  const text = precheck(input);
-  let name = text;
-  let digest: string | undefined;
+  const text = precheck(input, 'image reference');
+  // Split first (indexOf only), then validate left to right so the error names the first part at fault.
   const at = text.indexOf('@');
-  if (at >= 0) {
-    digest = parseDigest(text.slice(at + 1)).toString();
-    name = text.slice(0, at);
-  }
-  let tag: string | undefined;
-  const lastSlash = name.lastIndexOf('/');
+  let name = at >= 0 ? text.slice(0, at) : text;
+  const digestText = at >= 0 ? text.slice(at + 1) : undefined;
+  let tagText: string | undefined;
   const lastColon = name.lastIndexOf(':');
-  if (lastColon > lastSlash) {
-    tag = name.slice(lastColon + 1);
+  if (lastColon > name.lastIndexOf('/')) {
+    tagText = name.slice(lastColon + 1);
     name = name.slice(0, lastColon);
-    if (!TAG.test(tag)) {
-      throw invalid('tag', `invalid tag "${quote(tag)}"`, 'A tag is up to 128 letters, digits, "_", "." and "-", not starting with "." or "-".');
-    }
   }
   const { registry, repository } = splitName(name);
-  if (tag === undefined && digest === undefined && options.defaultTag !== false) tag = options.defaultTag ?? 'latest';
-  const suffix = `${tag !== undefined ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+  let tag = tagText !== undefined ? checkTag(tagText) : undefined;
+  const digest = digestText !== undefined ? parseDigest(digestText).toString() : undefined;
+  if (tag === undefined && digest === undefined && options.defaultTag !== false) tag = checkTag(options.defaultTag ?? 'latest');
+
+  const suffix = `${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
+  const canonical = `${registry}/${repository}${suffix}`;
+  const familiar = `${familiarName(registry, repository)}${suffix}`;
   return Object.freeze({
     registry,
     repository,
     ...(tag !== undefined ? { tag } : {}),
-    ...(digest ? { digest } : {}),
-    toString: () => `${registry}/${repository}${suffix}`,
-    familiar: () => `${familiarName(registry, repository)}${suffix}`,
+    ...(digest !== undefined ? { digest } : {}),
+    toString: () => canonical,
+    familiar: () => familiar,
   });
 }
 
-/** `host/repo` only: a tag or digest here is an error. */
+/** `[host[:port]/]repository` only: a tag or digest here is an error. */
 export function parseRepository(input: string): RepositoryReference {
-  const text = precheck(input);
-  if (text.includes('@')) throw invalid('digest', `"${quote(text)}" names a digest; a repository was expected`, 'Give host/repository without :tag or @digest.');
-  const lastSlash = text.lastIndexOf('/');
-  const lastColon = text.lastIndexOf(':');
-  if (lastColon > lastSlash) throw invalid('tag', `"${quote(text)}" names a tag; a repository was expected`, 'Give host/repository without :tag or @digest.');
+  const text = precheck(input, 'repository');
+  if (text.includes('@')) throw invalid('digest', `"${quote(text)}" includes a digest; a repository was expected`, 'Give [host[:port]/]repository without :tag or @digest.');
+  if (text.lastIndexOf(':') > text.lastIndexOf('/')) {
+    throw invalid('tag', `"${quote(text)}" includes a tag; a repository was expected`, 'Give [host[:port]/]repository without :tag or @digest.');
+  }
   const { registry, repository } = splitName(text);
-  return Object.freeze({ registry, repository, toString: () => `${registry}/${repository}`, familiar: () => familiarName(registry, repository) });
+  const canonical = `${registry}/${repository}`;
+  const familiar = familiarName(registry, repository);
+  return Object.freeze({ registry, repository, toString: () => canonical, familiar: () => familiar });
 }

@@ -111,8 +111,8 @@ export function withAuth(options: AuthOptions): AuthLayer {
       if (!challenge) return res;
       const before = known.get(req.registry);
       if (challenge.scheme === 'basic') {
-        // Already sent credentials, or have none to send: the 401 stands.
-        if (before?.kind === 'basic' || !(await credentialFor(req.registry))?.password) return res;
+        // This request carried credentials, or there are none to send: the 401 stands.
+        if (res.auth?.scheme === 'basic' || !(await credentialFor(req.registry))?.password) return res;
         known.set(req.registry, { kind: 'basic' });
         await res.body.dump();
         return send(next, req, url, scopes, false);
@@ -121,11 +121,12 @@ export function withAuth(options: AuthOptions): AuthLayer {
       const merged = mergeScopes(scopes, bearerScopes(challenge));
       const sameChallenge = before?.kind === 'bearer' && before.challenge.realm === bearer.realm && before.challenge.service === bearer.service;
       const sameScopes = merged.join(' ') === scopes.join(' ');
-      // A token for exactly these scopes was refused: only insufficient_scope earns one fresh try.
-      if (sameChallenge && sameScopes && res.auth?.scheme === 'bearer' && !insufficientScope(challenge)) return res;
+      // This request's token for exactly these scopes was refused: only insufficient_scope earns one fresh try.
+      const refused = sameChallenge && sameScopes && res.auth?.scheme === 'bearer';
+      if (refused && !insufficientScope(challenge)) return res;
       known.set(req.registry, { kind: 'bearer', challenge: bearer });
       await res.body.dump();
-      return send(next, req, url, merged, sameChallenge && sameScopes);
+      return send(next, req, url, merged, refused);
     };
 
   return Object.assign(layer, {

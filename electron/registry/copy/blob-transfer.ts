@@ -1,0 +1,208 @@
+/**
+ * Moves one blob from a source repository into a destination upload, streamed
+ * and verified on the fly: a cross-repository mount when the plan allows it,
+ * else one streaming PUT, or PATCH chunks for very large blobs (resumable from
+ * the upload status when a chunk fails). Every session opened is tracked so a
+ * failure or a cancel can DELETE it.
+ */
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
+import { RegistryError } from '../../../shared/errors';
+import type { PlannedBlob } from '../../../shared/copy';
+import type { BlobBody } from '../api/blobs';
+import { DigestVerifier, parseDigest } from '../digest';
+import type { Fetch } from '../transport/types';
+import { cancelUpload, finishUpload, patchUpload, startUpload, uploadOffset, type UploadSession, type UploadTarget } from './upload';
+
+export interface TransferContext {
+  fetch: Fetch;
+  openBlob: (target: { registry: string; repository: string; digest: string }, options: { signal?: AbortSignal; offset?: number }) => Promise<BlobBody>;
+  source: { registry: string; repository: string };
+  destination: UploadTarget;
+  signal: AbortSignal;
+  /** Sessions currently open (each holder follows its session's latest Location); the caller deletes what is left after a failure. */
+  openSessions: Set<SessionHolder>;
+  /** Bytes moved (may be negative when a resume rewinds). */
+  onBytes: (digest: string, delta: number) => void;
+  /** Blobs above this size go in PATCH chunks. */
+  chunkedAbove: number;
+  chunkSize: number;
+}
+
+export interface SessionHolder {
+  session: UploadSession;
+}
+
+export const DEFAULT_CHUNKED_ABOVE = 1024 * 1024 * 1024;
+export const DEFAULT_CHUNK_SIZE = 64 * 1024 * 1024;
+/** Longest wait for the registry to open an upload session. */
+const START_TIMEOUT_MS = 60_000;
+/** Resumes of one chunked upload before the blob is failed (the caller may still retry it whole). */
+const MAX_RESUMES = 3;
+
+/**
+ * Streams the whole blob in one PATCH of unknown length, then closes the upload
+ * with a PUT. The PATCH is never aborted midway: on a cancel or a bad digest the
+ * body is ended early instead, so the registry answers with a fresh session
+ * state that lets the session be deleted (an aborted request leaves a session
+ * distribution can no longer delete).
+ */
+async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
+  const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal });
+  const verifier = new DigestVerifier(parseDigest(blob.digest));
+  const body = new PassThrough();
+  let failure: unknown;
+  const pump = (async () => {
+    try {
+      for await (const chunk of source.stream as AsyncIterable<Buffer>) {
+        verifier.update(chunk);
+        ctx.onBytes(blob.digest, chunk.length);
+        if (!body.write(chunk)) await once(body, 'drain');
+        if (ctx.signal.aborted) throw cancelled(ctx);
+      }
+      if (blob.size >= 0 && verifier.bytes !== blob.size) {
+        throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} has ${verifier.bytes} bytes, expected ${blob.size}`, ctx.source,
+          'The source registry served a truncated or altered blob.');
+      }
+      try {
+        verifier.verify();
+      } catch (err) {
+        throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} in ${ctx.source.repository}: ${(err as Error).message}`, ctx.source,
+          'The source registry served altered data; nothing was tagged.');
+      }
+    } catch (err) {
+      failure = ctx.signal.aborted ? cancelled(ctx) : err;
+      (source.stream as Readable).destroy();
+    } finally {
+      body.end();
+    }
+  })();
+  const patched = await patchUpload(ctx.fetch, holder.session, body);
+  await pump;
+  holder.session = patched.session;
+  if (failure) throw failure;
+  await finishUpload(ctx.fetch, holder.session, blob.digest, ctx.signal);
+}
+
+function cancelled(ctx: TransferContext): RegistryError {
+  return new RegistryError('cancelled', 'the copy was cancelled', ctx.destination);
+}
+
+/** Reads exactly `length` bytes from `iterator` (keeping leftovers), hashing bytes past `hashedTo`. */
+class ChunkReader {
+  private leftover: Buffer | undefined;
+
+  constructor(
+    private readonly iterator: AsyncIterator<Buffer>,
+    private position: number,
+    private readonly verifier: DigestVerifier,
+    private hashedTo: number,
+  ) {}
+
+  get hashedUpTo(): number {
+    return this.hashedTo;
+  }
+
+  /** A stream of the next `length` bytes. */
+  take(length: number): Readable {
+    return Readable.from(this.bytes(length), { objectMode: false });
+  }
+
+  private async *bytes(length: number): AsyncGenerator<Buffer> {
+    let remaining = length;
+    while (remaining > 0) {
+      let chunk = this.leftover;
+      this.leftover = undefined;
+      if (!chunk) {
+        const next = await this.iterator.next();
+        if (next.done) throw new RegistryError('protocol', 'the source blob ended early', {});
+        chunk = next.value;
+      }
+      if (chunk.length > remaining) {
+        this.leftover = chunk.subarray(remaining);
+        chunk = chunk.subarray(0, remaining);
+      }
+      // Bytes before hashedTo were hashed before a resume rewound us.
+      const fresh = this.position + chunk.length - this.hashedTo;
+      if (fresh > 0) {
+        this.verifier.update(chunk.subarray(chunk.length - fresh));
+        this.hashedTo += fresh;
+      }
+      this.position += chunk.length;
+      remaining -= chunk.length;
+      yield chunk;
+    }
+  }
+}
+
+/** PATCH chunks with resume: after a failed chunk, ask the registry where it is and go on from there. */
+async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
+  let session = holder.session;
+  const verifier = new DigestVerifier(parseDigest(blob.digest));
+  let hashedTo = 0;
+  let offset = 0;
+  let resumes = 0;
+  const chunkSize = Math.max(ctx.chunkSize, session.minChunk ?? 0);
+  while (offset < blob.size) {
+    const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, offset });
+    const iterator = (source.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    if (source.offset !== offset) {
+      // The source ignored the Range: skip what the registry already has.
+      let skip = offset - source.offset;
+      while (skip > 0) {
+        const next = await iterator.next();
+        if (next.done) throw new RegistryError('protocol', `${ctx.source.registry}: blob ${blob.digest} ended early`, ctx.source);
+        skip -= next.value.length;
+        if (skip < 0) throw new RegistryError('protocol', 'unaligned resume', ctx.source);
+      }
+    }
+    const reader = new ChunkReader(iterator, offset, verifier, hashedTo);
+    try {
+      while (offset < blob.size) {
+        const length = Math.min(chunkSize, blob.size - offset);
+        const result = await patchUpload(ctx.fetch, session, reader.take(length), { start: offset, length }, ctx.signal);
+        hashedTo = reader.hashedUpTo;
+        if (result.status === 416) throw new RegistryError('protocol', 'range not satisfiable', ctx.destination);
+        session = holder.session = result.session;
+        offset += length;
+        ctx.onBytes(blob.digest, length);
+      }
+    } catch (err) {
+      hashedTo = reader.hashedUpTo;
+      (source.stream as Readable).destroy();
+      if (ctx.signal.aborted || (err instanceof RegistryError && err.code === 'digest_mismatch') || ++resumes > MAX_RESUMES) throw err;
+      const status = await uploadOffset(ctx.fetch, session, ctx.signal);
+      session = holder.session = status.session;
+      offset = Math.min(status.offset, hashedTo);
+    }
+  }
+  try {
+    verifier.verify();
+  } catch (err) {
+    throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} in ${ctx.source.repository}: ${(err as Error).message}`, ctx.source);
+  }
+  await finishUpload(ctx.fetch, session, blob.digest, ctx.signal);
+}
+
+/** Mount or upload one blob; returns what happened. */
+export async function transferBlob(ctx: TransferContext, blob: PlannedBlob): Promise<'mounted' | 'uploaded'> {
+  // The POST is not cancelled midway: a session the registry opened but we never heard of could not be deleted.
+  const start = await startUpload(ctx.fetch, ctx.destination, {
+    ...(blob.action === 'mount' && blob.mountFrom ? { mount: { digest: blob.digest, from: blob.mountFrom } } : {}),
+    signal: AbortSignal.timeout(START_TIMEOUT_MS),
+  });
+  if (start.mounted) return 'mounted';
+  const holder: SessionHolder = { session: start.session };
+  ctx.openSessions.add(holder);
+  try {
+    if (ctx.signal.aborted) throw new RegistryError('cancelled', 'the copy was cancelled', ctx.destination);
+    if (blob.size > ctx.chunkedAbove) await uploadChunked(ctx, blob, holder);
+    else await uploadStreamed(ctx, blob, holder);
+    ctx.openSessions.delete(holder);
+    return 'uploaded';
+  } catch (err) {
+    ctx.openSessions.delete(holder);
+    await cancelUpload(ctx.fetch, holder.session);
+    throw err;
+  }
+}

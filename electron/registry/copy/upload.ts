@@ -1,0 +1,149 @@
+/**
+ * The blob upload protocol, step by step: POST (optionally a cross-repository
+ * mount), streaming monolithic PUT, chunked PATCH with Content-Range, the upload
+ * status for resuming, and DELETE to abandon a session. Upload Locations must
+ * stay on the registry's origin.
+ */
+import type { Readable } from 'node:stream';
+import { RegistryError } from '../../../shared/errors';
+import { mergeScopes, pullScope, pushScope } from '../auth/scopes';
+import { errorForStatus } from '../transport/status-errors';
+import type { Fetch, RegistryResponse } from '../transport/types';
+
+export interface UploadTarget {
+  registry: string;
+  repository: string;
+}
+
+export interface UploadSession extends UploadTarget {
+  /** Absolute URL of the session, as the registry last gave it. */
+  location: string;
+  /** OCI-Chunk-Min-Length: the smallest PATCH the registry accepts (but the last). */
+  minChunk?: number;
+}
+
+/** How long abandoning a session may take: it runs after a failure, often against a struggling registry. */
+const CANCEL_TIMEOUT_MS = 10_000;
+
+export type StartResult = { mounted: true } | { mounted: false; session: UploadSession };
+
+function sessionFrom(res: RegistryResponse, target: UploadTarget, previous?: UploadSession): UploadSession {
+  const where = { registry: target.registry, repository: target.repository };
+  const header = res.headers.location;
+  if (!header) {
+    if (previous) return previous;
+    throw new RegistryError('protocol', `${target.registry}: upload started without a Location`, where);
+  }
+  let url: URL;
+  try {
+    url = new URL(header, res.url);
+  } catch {
+    throw new RegistryError('protocol', `${target.registry}: invalid upload Location`, where);
+  }
+  if (url.protocol !== res.url.protocol || url.host !== res.url.host) {
+    throw new RegistryError('protocol', `${target.registry}: upload Location points at another origin (${url.protocol}//${url.host}); refused`, where,
+      'The registry tried to send the upload elsewhere; regdesk does not send your data or credentials there.');
+  }
+  const min = Number(res.headers['oci-chunk-min-length']);
+  return { ...target, location: url.toString(), ...(Number.isSafeInteger(min) && min > 0 ? { minChunk: min } : previous?.minChunk ? { minChunk: previous.minChunk } : {}) };
+}
+
+/** Opens an upload session, or mounts `mount.digest` from `mount.from` (201: done; 202: the registry opened a session instead). */
+export async function startUpload(fetch: Fetch, target: UploadTarget, options: { mount?: { digest: string; from: string }; signal?: AbortSignal } = {}): Promise<StartResult> {
+  const where = { registry: target.registry, repository: target.repository };
+  const query = options.mount ? `?mount=${options.mount.digest}&from=${encodeURIComponent(options.mount.from)}` : '';
+  const res = await fetch({
+    ...where,
+    method: 'POST',
+    target: `/v2/${target.repository}/blobs/uploads/${query}`,
+    scopes: mergeScopes([pushScope(target.repository)], options.mount ? [pullScope(options.mount.from)] : []),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (res.status === 201 && options.mount) {
+    await res.body.dump();
+    return { mounted: true };
+  }
+  if (res.status !== 202) throw await errorForStatus(res, { ...where, what: `upload to ${target.repository}`, notFound: 'repository' });
+  await res.body.dump();
+  return { mounted: false, session: sessionFrom(res, target) };
+}
+
+function withDigest(location: string, digest: string): string {
+  const url = new URL(location);
+  url.searchParams.set('digest', digest);
+  return url.toString();
+}
+
+/**
+ * PATCH data into the session: `range` bytes at a position (a chunk), or, without
+ * it, a stream of unknown length (Docker's streamed upload). Returns the session
+ * with the Location the registry gave next; a 416 is returned, not thrown.
+ */
+export async function patchUpload(fetch: Fetch, session: UploadSession, body: Readable | Buffer, range?: { start: number; length: number }, signal?: AbortSignal): Promise<{ session: UploadSession; status: number }> {
+  const where = { registry: session.registry, repository: session.repository };
+  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+  if (range) {
+    headers['content-range'] = `${range.start}-${range.start + range.length - 1}`;
+    headers['content-length'] = String(range.length);
+  }
+  const res = await fetch({
+    ...where,
+    method: 'PATCH',
+    target: session.location,
+    headers,
+    body,
+    scopes: [pushScope(session.repository)],
+    bodyTimeoutMs: 10 * 60_000,
+    ...(signal ? { signal } : {}),
+  });
+  if (res.status === 416) {
+    await res.body.dump();
+    return { session, status: 416 };
+  }
+  const what = range ? `upload chunk at ${range.start}` : 'streamed upload';
+  if (res.status !== 202 && res.status !== 204) throw await errorForStatus(res, { ...where, what, notFound: 'upload' });
+  await res.body.dump();
+  return { session: sessionFrom(res, session, session), status: res.status };
+}
+
+/** The offset the registry has (the next byte it wants), from the upload status `Range: 0-N`. */
+export async function uploadOffset(fetch: Fetch, session: UploadSession, signal?: AbortSignal): Promise<{ offset: number; session: UploadSession }> {
+  const where = { registry: session.registry, repository: session.repository };
+  const res = await fetch({ ...where, method: 'GET', target: session.location, scopes: [pushScope(session.repository)], ...(signal ? { signal } : {}) });
+  if (res.status !== 204 && res.status !== 200) throw await errorForStatus(res, { ...where, what: 'upload status', notFound: 'upload' });
+  await res.body.dump();
+  const match = /^(?:bytes=)?0-(\d+)$/.exec(res.headers.range?.trim() ?? '');
+  return { offset: match ? Number(match[1]) + 1 : 0, session: sessionFrom(res, session, session) };
+}
+
+/** Closes a chunked upload: PUT with the digest and no body. */
+export async function finishUpload(fetch: Fetch, session: UploadSession, digest: string, signal?: AbortSignal): Promise<void> {
+  const where = { registry: session.registry, repository: session.repository };
+  const res = await fetch({
+    ...where,
+    method: 'PUT',
+    target: withDigest(session.location, digest),
+    headers: { 'content-length': '0' },
+    scopes: [pushScope(session.repository)],
+    ...(signal ? { signal } : {}),
+  });
+  if (res.status !== 201 && res.status !== 204) throw await errorForStatus(res, { ...where, what: `upload of ${digest}`, notFound: 'upload' });
+  await res.body.dump();
+}
+
+/** Abandons a session. Best effort and never cancelled: it runs after a cancel to leave nothing open. */
+export async function cancelUpload(fetch: Fetch, session: UploadSession): Promise<void> {
+  try {
+    const res = await fetch({
+      registry: session.registry,
+      repository: session.repository,
+      method: 'DELETE',
+      target: session.location,
+      scopes: [pushScope(session.repository)],
+      signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS),
+    });
+    await res.body.dump();
+  } catch {
+    /* the registry purges stale sessions itself eventually */
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Copy plans, progress and results: produced by the engine, shown by the UI
+ * and printed by the CLI. Plain data, so they cross IPC unchanged.
+ */
+
+export interface PlatformRef {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+/** What happens to one blob: already there, mounted from another repository, or streamed. */
+export type BlobAction = 'exists' | 'mount' | 'upload';
+
+export interface PlannedBlob {
+  digest: string;
+  size: number;
+  mediaType: string;
+  action: BlobAction;
+  /** For `mount`: the source repository on the same registry. */
+  mountFrom?: string;
+}
+
+export interface PlannedManifest {
+  digest: string;
+  mediaType: string;
+  size: number;
+  role: 'image' | 'index' | 'referrer' | 'attestation';
+  platform?: PlatformRef;
+  /** Already present at the destination (by digest). */
+  exists: boolean;
+}
+
+export interface CopyPlanSummary {
+  source: string;
+  destination: string;
+  /** Digest the destination tag will point at (equals the source's unless a subset or a single platform was chosen). */
+  digest: string;
+  sourceDigest: string;
+  platforms: PlatformRef[];
+  manifests: PlannedManifest[];
+  blobs: PlannedBlob[];
+  bytesToTransfer: number;
+  bytesToMount: number;
+  bytesPresent: number;
+}
+
+export type BlobState = 'pending' | 'exists' | 'mounting' | 'mounted' | 'uploading' | 'retrying' | 'done' | 'failed';
+
+export interface BlobProgress {
+  digest: string;
+  size: number;
+  done: number;
+  state: BlobState;
+}
+
+export interface CopyProgress {
+  phase: 'checking' | 'blobs' | 'manifests' | 'done';
+  /** Bytes that must cross the network (uploads only). */
+  totalBytes: number;
+  doneBytes: number;
+  /** Bytes per second over the last few seconds. */
+  rate: number;
+  /** Seconds left at the current rate, when known. */
+  etaSeconds?: number;
+  blobs: BlobProgress[];
+}
+
+export interface CopyResult {
+  source: string;
+  destination: string;
+  digest: string;
+  platforms: PlatformRef[];
+  blobs: number;
+  bytesTransferred: number;
+  mounted: number;
+  skipped: number;
+  seconds: number;
+}
