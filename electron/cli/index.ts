@@ -1,28 +1,30 @@
 /**
- * `regdesk`, the command-line front-end of the engine. Runs under plain Node.
+ * `regdesk` entry point under plain Node. Ctrl-C cancels the running command
+ * cleanly (uploads deleted, no tag written); a second Ctrl-C exits at once.
  */
-import pkg from '../../package.json' with { type: 'json' };
+import { runCli } from './main';
 
-const USAGE = `regdesk ${pkg.version}: browse and copy container images in OCI / Docker v2 registries
-
-usage: regdesk <command> [options]
-
-options:
-  --help, -h      show this help
-  --version       print the version
-`;
-
-function main(argv: string[]): number {
-  if (argv.includes('--version')) {
-    process.stdout.write(`${pkg.version}\n`);
-    return 0;
-  }
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  process.stderr.write(`regdesk: unknown command '${argv[0]!.slice(0, 40)}'\nRun 'regdesk --help' for the commands.\n`);
-  return 2;
+const controller = new AbortController();
+/** A second signal this soon after the first is an echo, not the user: conf's exit hook (when-exit) re-raises the signal it sees. */
+const ECHO_MS = 1000;
+let interruptedAt: number | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interruptedAt !== undefined) {
+      if (Date.now() - interruptedAt > ECHO_MS) process.exit(130);
+      return;
+    }
+    interruptedAt = Date.now();
+    controller.abort();
+  });
 }
 
-process.exitCode = main(process.argv.slice(2));
+runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }, controller.signal).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`regdesk: unexpected failure: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

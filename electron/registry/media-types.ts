@@ -1,4 +1,9 @@
-/** Media types the engine reads and writes, and the Accept header for manifest requests. */
+/**
+ * Media types the engine reads and writes, and the Accept header for manifest
+ * requests. Registries choose the manifest format from Accept, so it must list
+ * every format regdesk can read, or a registry may answer 404 or convert the
+ * manifest (older registries fall back to schema 1), changing its digest.
+ */
 
 export const MEDIA_TYPES = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -17,24 +22,42 @@ export const MEDIA_TYPES = {
   dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
 } as const;
 
-/** Every manifest format regdesk reads, most wanted first. Schema 1 last: read-only. */
-export const MANIFEST_ACCEPT = [
+export type KnownMediaType = (typeof MEDIA_TYPES)[keyof typeof MEDIA_TYPES];
+
+/** Every manifest format regdesk reads, most wanted first. Schema 1 last and weighted down: read-only, deprecated. */
+export const MANIFEST_ACCEPT_TYPES: readonly string[] = Object.freeze([
   MEDIA_TYPES.ociIndex,
   MEDIA_TYPES.ociManifest,
   MEDIA_TYPES.dockerManifestList,
   MEDIA_TYPES.dockerManifest,
   `${MEDIA_TYPES.dockerSchema1Signed};q=0.5`,
   `${MEDIA_TYPES.dockerSchema1};q=0.5`,
-].join(', ');
+]);
+
+/** The Accept header value for manifest GET and HEAD. */
+export const MANIFEST_ACCEPT = MANIFEST_ACCEPT_TYPES.join(', ');
+
+/**
+ * A Content-Type reduced to its media type: parameters dropped, trimmed,
+ * lower-cased (media types are case-insensitive; some registries add `charset`).
+ */
+export function baseMediaType(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  const semi = contentType.indexOf(';');
+  return (semi >= 0 ? contentType.slice(0, semi) : contentType).trim().toLowerCase() || undefined;
+}
 
 export function isIndexMediaType(mediaType: string | undefined): boolean {
-  return mediaType === MEDIA_TYPES.ociIndex || mediaType === MEDIA_TYPES.dockerManifestList;
+  const type = baseMediaType(mediaType);
+  return type === MEDIA_TYPES.ociIndex || type === MEDIA_TYPES.dockerManifestList;
 }
 
 export function isImageManifestMediaType(mediaType: string | undefined): boolean {
-  return mediaType === MEDIA_TYPES.ociManifest || mediaType === MEDIA_TYPES.dockerManifest;
+  const type = baseMediaType(mediaType);
+  return type === MEDIA_TYPES.ociManifest || type === MEDIA_TYPES.dockerManifest;
 }
 
 export function isSchema1MediaType(mediaType: string | undefined): boolean {
-  return mediaType === MEDIA_TYPES.dockerSchema1 || mediaType === MEDIA_TYPES.dockerSchema1Signed;
+  const type = baseMediaType(mediaType);
+  return type === MEDIA_TYPES.dockerSchema1 || type === MEDIA_TYPES.dockerSchema1Signed;
 }

@@ -31,8 +31,6 @@ const DEFAULT_VARIANT: Record<string, string> = { arm64: 'v8', arm: 'v7' };
 const PART = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 const MAX_INPUT = 100;
 
-function own(table: Record<string, string>, key: string): string | undefined;
-function own<T>(table: Record<string, T>, key: string): T | undefined;
 function own<T>(table: Record<string, T>, key: string): T | undefined {
   // Hostile strings like "constructor" must not find Object.prototype members.
   return Object.hasOwn(table, key) ? table[key] : undefined;

@@ -3,6 +3,7 @@
  * Picks a dispatcher per registry (custom CA, skip-verify, proxy) and applies
  * the connect, header and idle-body timeouts. Never follows redirects itself.
  */
+import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { isLoopbackHost } from './hosts';
 import { toRegistryError } from './network-errors';
@@ -45,7 +46,8 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
     if (dispatcher) return dispatcher;
     const connect = {
       timeout: timeouts.connectMs,
-      ...(config.ca ? { ca: config.ca } : {}),
+      // A registry CA is trusted in addition to the system roots, not instead of them.
+      ...(config.ca ? { ca: [...rootCertificates, ...[config.ca].flat().map(String)] } : {}),
       ...(config.skipVerify ? { rejectUnauthorized: false } : {}),
     };
     const pool = { connections: options.connectionsPerOrigin ?? 16, keepAliveTimeout: 30_000, connect };

@@ -1,0 +1,132 @@
+/**
+ * Read-only commands: catalog, tags, digest, manifest, config, platforms, exists.
+ */
+import { RegistryError } from '../../../shared/errors';
+import type { PlatformEntry } from '../../registry/api/image';
+import type { ImageManifest } from '../../registry/api/manifest-types';
+import { formatPlatform, parsePlatform, type Platform } from '../../registry/platform';
+import { parseReference, parseRegistryUrl, parseRepository, type ImageReference } from '../../registry/reference';
+import { sortTagsByVersion } from '../../registry/versions';
+import { expectPositionals, stringFlag, usageError } from '../args';
+import type { CliContext } from '../context';
+
+export const target = (ref: ImageReference) => ({ registry: ref.registry, repository: ref.repository, reference: ref.digest ?? ref.tag! });
+
+/** The platform of this machine, as images name it: what `config` shows for an index without --platform. */
+export function hostPlatform(): Platform {
+  const arch: Record<string, { architecture: string; variant?: string }> = { x64: { architecture: 'amd64' }, arm64: { architecture: 'arm64' }, arm: { architecture: 'arm', variant: 'v7' }, ia32: { architecture: '386' } };
+  return { os: 'linux', ...(arch[process.arch] ?? { architecture: process.arch }) };
+}
+
+function platformFlag(ctx: CliContext): Platform | undefined {
+  const value = stringFlag(ctx.parsed, 'platform');
+  return value === undefined ? undefined : parsePlatform(value);
+}
+
+export async function catalog(ctx: CliContext): Promise<number> {
+  const [registryArg] = expectPositionals(ctx.parsed, ['REGISTRY'], 'catalog');
+  const { host } = parseRegistryUrl(registryArg!);
+  const client = await ctx.client();
+  if (ctx.json) {
+    ctx.printJson({ repositories: await client.catalog(host, { signal: ctx.signal }) });
+    return 0;
+  }
+  for await (const page of client.catalogPages(host, { signal: ctx.signal })) for (const name of page) ctx.print(name);
+  return 0;
+}
+
+export async function tags(ctx: CliContext): Promise<number> {
+  const [repoArg] = expectPositionals(ctx.parsed, ['REPO'], 'tags');
+  const repo = parseRepository(repoArg!);
+  const sort = stringFlag(ctx.parsed, 'sort');
+  if (sort !== undefined && sort !== 'semver' && sort !== 'alpha') throw usageError(`--sort must be semver or alpha, not ${sort.slice(0, 20)}`);
+  const client = await ctx.client();
+  let list = await client.tags(repo, { signal: ctx.signal });
+  if (sort === 'alpha') list = [...list].sort();
+  if (sort === 'semver') list = sortTagsByVersion(list);
+  if (ctx.json) ctx.printJson({ name: repo.repository, tags: list });
+  else list.forEach((t) => ctx.print(t));
+  return 0;
+}
+
+/** The image manifest for --platform (or the only one), with the index's platforms. */
+async function resolveImage(ctx: CliContext, ref: ImageReference, platform: Platform | undefined) {
+  const client = await ctx.client();
+  return client.resolve(target(ref), { signal: ctx.signal, ...(platform ? { platform } : {}) });
+}
+
+export async function digest(ctx: CliContext): Promise<number> {
+  const [imageArg] = expectPositionals(ctx.parsed, ['IMAGE'], 'digest');
+  const ref = parseReference(imageArg!);
+  const platform = platformFlag(ctx);
+  let value: string;
+  if (platform) {
+    const resolved = await resolveImage(ctx, ref, platform);
+    value = resolved.image!.digest;
+  } else {
+    const client = await ctx.client();
+    const head = await client.headManifest(target(ref), { signal: ctx.signal });
+    if (!head) throw new RegistryError('not_found', `${ref.registry}: ${ref.familiar()} not found`, { registry: ref.registry, repository: ref.repository, kind: 'manifest' }, 'Check the repository and tag.');
+    value = head.digest;
+  }
+  if (ctx.json) ctx.printJson({ digest: value });
+  else ctx.print(value);
+  return 0;
+}
+
+export async function manifest(ctx: CliContext, raw: boolean): Promise<number> {
+  const [imageArg] = expectPositionals(ctx.parsed, ['IMAGE'], 'manifest');
+  const ref = parseReference(imageArg!);
+  const platform = platformFlag(ctx);
+  const resolved = await resolveImage(ctx, ref, platform);
+  const chosen = platform ? resolved.image! : resolved.top;
+  if (raw) {
+    ctx.io.stdout.write(chosen.bytes);
+    return 0;
+  }
+  ctx.printJson(JSON.parse(chosen.bytes.toString('utf8')));
+  return 0;
+}
+
+export async function config(ctx: CliContext): Promise<number> {
+  const [imageArg] = expectPositionals(ctx.parsed, ['IMAGE'], 'config');
+  const ref = parseReference(imageArg!);
+  const client = await ctx.client();
+  let resolved = await resolveImage(ctx, ref, platformFlag(ctx));
+  if (!resolved.image) resolved = await resolveImage(ctx, ref, hostPlatform());
+  const image = resolved.image!.parsed as ImageManifest;
+  ctx.printJson(await client.imageConfig({ registry: ref.registry, repository: ref.repository }, image, { signal: ctx.signal }));
+  return 0;
+}
+
+function platformJson(p: PlatformEntry) {
+  return { os: p.platform.os, architecture: p.platform.architecture, ...(p.platform.variant ? { variant: p.platform.variant } : {}), digest: p.digest, size: p.size };
+}
+
+export async function platforms(ctx: CliContext): Promise<number> {
+  const [imageArg] = expectPositionals(ctx.parsed, ['IMAGE'], 'platforms');
+  const ref = parseReference(imageArg!);
+  const client = await ctx.client();
+  const resolved = await client.resolve(target(ref), { signal: ctx.signal });
+  let entries = resolved.platforms;
+  if (resolved.top.parsed.kind === 'image') {
+    const cfg = await client.imageConfig({ registry: ref.registry, repository: ref.repository }, resolved.top.parsed, { signal: ctx.signal });
+    entries = [{
+      platform: { os: cfg.os ?? 'unknown', architecture: cfg.architecture ?? 'unknown', ...(cfg.variant ? { variant: cfg.variant } : {}) },
+      digest: resolved.top.digest, mediaType: resolved.top.mediaType, size: resolved.top.size, attestation: false,
+    }];
+  }
+  if (ctx.json) ctx.printJson(entries.map(platformJson));
+  else entries.forEach((e) => ctx.print(`${formatPlatform(e.platform)} ${e.digest}`));
+  return 0;
+}
+
+export async function exists(ctx: CliContext): Promise<number> {
+  const [imageArg] = expectPositionals(ctx.parsed, ['IMAGE'], 'exists');
+  const ref = parseReference(imageArg!);
+  const client = await ctx.client();
+  const head = await client.headManifest(target(ref), { signal: ctx.signal, fresh: true });
+  if (ctx.json) ctx.printJson({ exists: Boolean(head) });
+  else if (!ctx.quiet) ctx.print(head ? `${ref.familiar()} exists (${head.digest})` : `${ref.familiar()} not found`);
+  return head ? 0 : 3;
+}

@@ -1,0 +1,146 @@
+/**
+ * What every CLI command shares: the global flags, one engine client built
+ * from settings, registries.json, the keychain and the other credential
+ * sources, output helpers, and a cancel signal wired to Ctrl-C.
+ */
+import { createDiscovery } from '../credentials/discovery';
+import { keytarStore, type SecretStore } from '../credentials/keychain';
+import { canonicalRegistry } from '../credentials/registry-keys';
+import { RegistryClient, type RegistryClientOptions } from '../registry/client';
+import type { Credential } from '../registry/auth/credentials';
+import { readFile } from 'node:fs/promises';
+import { RegistryError } from '../../shared/errors';
+import { hostConfigFrom, loadRegistryConfig } from '../settings/registry-config';
+import { openSettings, settingsDir } from '../settings/settings-file';
+import { boolFlag, listFlag, stringFlag, type FlagSpecs, type Parsed } from './args';
+
+export const GLOBAL_FLAGS: FlagSpecs = {
+  json: {},
+  insecure: { value: true, repeat: true },
+  'ca-file': { value: true },
+  username: { value: true, alias: 'u' },
+  'password-stdin': {},
+  verbose: {},
+  quiet: { alias: 'q' },
+  help: { alias: 'h' },
+};
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface CliContext {
+  parsed: Parsed;
+  io: Io;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  signal: AbortSignal;
+  /** The engine client, created on first use. */
+  client(): Promise<RegistryClient>;
+  /** Transport settings (CA, insecure, proxy, logging) without credentials: for checks like login. */
+  transportOptions(): Promise<Omit<RegistryClientOptions, 'credentials'>>;
+  /** The keychain; absent when it cannot be opened. */
+  store(): SecretStore;
+  print(line: string): void;
+  printJson(value: unknown): void;
+  warn(line: string): void;
+  /** Closes pooled connections so the process can exit. */
+  close(): Promise<void>;
+}
+
+async function readCaFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch {
+    throw new RegistryError('usage', `cannot read the CA file ${path.slice(0, 200)}`, {}, 'Give the path of a PEM file with --ca-file.');
+  }
+}
+
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stdin) {
+    text += chunk.toString();
+    if (text.length > 64 * 1024) break;
+  }
+  return text.replace(/\r?\n$/, '');
+}
+
+export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliContext {
+  const json = boolFlag(parsed, 'json');
+  const quiet = boolFlag(parsed, 'quiet');
+  const verbose = boolFlag(parsed, 'verbose');
+  let clientPromise: Promise<RegistryClient> | undefined;
+  let store: SecretStore | undefined;
+  const warn = (line: string): void => {
+    if (!quiet) io.stderr.write(`regdesk: ${line}\n`);
+  };
+  const getStore = (): SecretStore => (store ??= keytarStore());
+
+  const buildTransport = async (): Promise<Omit<RegistryClientOptions, 'credentials'>> => {
+    const dir = settingsDir(io.env);
+    const settings = openSettings({ dir });
+    if (settings.notice) warn(settings.notice);
+    const registryConfig = loadRegistryConfig(dir);
+    if (registryConfig.problem) warn(registryConfig.problem);
+    const insecure = listFlag(parsed, 'insecure').map(canonicalRegistry);
+    const caFile = stringFlag(parsed, 'ca-file');
+    const ca = caFile ? await readCaFile(caFile) : undefined;
+    const fromSettings = hostConfigFrom({ registries: settings.get().registries, file: registryConfig.file, insecure });
+    const proxy = settings.get().proxy;
+    return {
+      hostConfig: (registry) => {
+        const base = fromSettings(registry) ?? {};
+        // --insecure: plain HTTP allowed and TLS not verified, for that registry only.
+        const cliInsecure = insecure.includes(canonicalRegistry(registry));
+        return { ...base, ...(cliInsecure ? { insecure: true, skipVerify: true } : {}), ...(ca ? { ca } : {}) };
+      },
+      ...(proxy ? { proxy } : {}),
+      // The transport's log lines carry no secrets: URLs are redacted there.
+      ...(verbose ? { log: (line: string) => io.stderr.write(`> ${line}\n`) } : {}),
+      userAgent: 'regdesk-cli',
+    };
+  };
+  let transportPromise: ReturnType<typeof buildTransport> | undefined;
+  const transportOptions = () => (transportPromise ??= buildTransport());
+
+  const build = async (): Promise<RegistryClient> => {
+    const options = await transportOptions();
+    let explicit: Credential | undefined;
+    const username = stringFlag(parsed, 'username');
+    if (boolFlag(parsed, 'password-stdin')) {
+      const password = await readStdin(io.stdin);
+      explicit = { ...(username ? { username } : {}), password };
+    }
+    const discovery = createDiscovery({
+      explicit: () => explicit,
+      store: getStore(),
+      env: io.env,
+      onKeychainError: (err) => {
+        if (verbose) warn(`${err.message} (using the other credential sources)`);
+      },
+    });
+    return new RegistryClient({ ...options, credentials: discovery.source });
+  };
+
+  return {
+    parsed,
+    io,
+    json,
+    quiet,
+    verbose,
+    signal,
+    client: () => (clientPromise ??= build()),
+    transportOptions,
+    close: async () => {
+      if (clientPromise) await (await clientPromise.catch(() => undefined))?.close();
+    },
+    store: getStore,
+    print: (line) => io.stdout.write(`${line}\n`),
+    printJson: (value) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    warn,
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The CLI's dispatcher: commands and their flags, help, exit codes, and the
+ * one place errors are printed. Command names, flags, JSON shapes and exit
+ * codes are a contract scripts rely on.
+ */
+import pkg from '../../package.json' with { type: 'json' };
+import { isRegistryError, RegistryError, type ErrorCode } from '../../shared/errors';
+import { parseArgs, usageError, type FlagSpecs } from './args';
+import * as auth from './commands/auth';
+import { cp } from './commands/copy';
+import * as inspect from './commands/inspect';
+import { createContext, GLOBAL_FLAGS, type CliContext, type Io } from './context';
+
+interface Command {
+  usage: string;
+  summary: string;
+  flags: FlagSpecs;
+  run: (ctx: CliContext) => Promise<number>;
+}
+
+const platformFlag: FlagSpecs = { platform: { value: true } };
+
+export const COMMANDS: Record<string, Command> = {
+  catalog: { usage: 'catalog REGISTRY', summary: 'list repositories, one per line', flags: {}, run: inspect.catalog },
+  tags: { usage: 'tags REPO [--sort semver|alpha]', summary: 'list tags, one per line (server order by default)', flags: { sort: { value: true } }, run: inspect.tags },
+  digest: { usage: 'digest IMAGE [--platform P]', summary: "print the manifest digest (the index's unless --platform)", flags: platformFlag, run: inspect.digest },
+  manifest: {
+    usage: 'manifest IMAGE [--platform P] [--raw]',
+    summary: 'print the manifest (--raw: exactly the bytes served)',
+    flags: { ...platformFlag, raw: {} },
+    run: (ctx) => inspect.manifest(ctx, ctx.parsed.flags.raw === true),
+  },
+  config: { usage: 'config IMAGE [--platform P]', summary: 'print the image config JSON', flags: platformFlag, run: inspect.config },
+  platforms: { usage: 'platforms IMAGE', summary: 'list "os/arch[/variant] digest", one per line', flags: {}, run: inspect.platforms },
+  exists: { usage: 'exists IMAGE', summary: 'exit 0 when present, 3 when not found, 4 on an auth failure', flags: {}, run: inspect.exists },
+  cp: {
+    usage: 'cp SRC DST [--all | --platform P[,P...]] [--dry-run] [--referrers] [--concurrency N]',
+    summary: 'copy an image (all platforms of an index by default)',
+    flags: { all: {}, platform: { value: true }, 'dry-run': {}, referrers: {}, concurrency: { value: true } },
+    run: cp,
+  },
+  login: {
+    usage: 'login REGISTRY -u USER --password-stdin  |  login --import',
+    summary: 'check credentials and keep them in the OS keychain; --import copies Docker/Podman logins',
+    flags: { import: {} },
+    run: auth.login,
+  },
+  logout: { usage: 'logout REGISTRY', summary: 'remove stored credentials', flags: {}, run: auth.logout },
+};
+
+const GLOBAL_HELP = `global options:
+  --json                 one JSON document on stdout (errors too)
+  --insecure REGISTRY    allow plain HTTP and unverified TLS for REGISTRY (repeatable)
+  --ca-file FILE         trust this PEM CA in addition to the system's
+  -u, --username USER    with --password-stdin: credentials for this run
+  --password-stdin       read the password from standard input
+  --verbose              log every request (secrets redacted) and full errors
+  -q, --quiet            print only results
+  -h, --help             help`;
+
+function usage(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.split(' ')[0]!.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width + 2)}${c.summary}`);
+  return `regdesk ${pkg.version}: browse and copy container images in OCI / Docker v2 registries
+
+usage: regdesk <command> [options]
+
+commands:
+${lines.join('\n')}
+
+References: REGISTRY is host[:port]; REPO is host/repo; IMAGE is host/repo:tag or
+host/repo@digest (Docker Hub short names such as nginx:1.25 work); P is os/arch[/variant].
+
+${GLOBAL_HELP}
+
+Run 'regdesk help COMMAND' for one command.
+`;
+}
+
+function commandHelp(name: string, command: Command): string {
+  return `usage: regdesk ${command.usage}\n\n${command.summary}\n\n${GLOBAL_HELP}\n`;
+}
+
+export const EXIT: Record<ErrorCode, number> = {
+  usage: 2,
+  invalid_reference: 2,
+  not_found: 3,
+  authentication: 4,
+  authorization: 4,
+  network: 5,
+  timeout: 5,
+  rate_limited: 5,
+  digest_mismatch: 6,
+  cancelled: 130,
+  protocol: 1,
+  unsupported: 1,
+  keychain: 1,
+  internal: 1,
+};
+
+function report(err: unknown, io: Io, json: boolean, verbose: boolean): number {
+  const known = isRegistryError(err)
+    ? err
+    : new RegistryError('internal', `unexpected error: ${err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300)}`, {}, 'Run again with --verbose and report it.');
+  if (json) io.stdout.write(`${JSON.stringify({ error: { code: known.code, message: known.message, ...(known.hint ? { hint: known.hint } : {}) } })}\n`);
+  else {
+    io.stderr.write(`regdesk: ${known.message}\n`);
+    if (known.hint) io.stderr.write(`hint: ${known.hint}\n`);
+  }
+  if (verbose && !isRegistryError(err) && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  return EXIT[known.code];
+}
+
+/** Runs one CLI invocation; resolves to the exit code. */
+export async function runCli(argv: string[], io: Io, signal: AbortSignal): Promise<number> {
+  const json = argv.includes('--json');
+  const verbose = argv.includes('--verbose');
+  try {
+    if (argv[0] === '--version' || argv[0] === 'version') {
+      io.stdout.write(json ? `${JSON.stringify({ version: pkg.version })}\n` : `${pkg.version}\n`);
+      return 0;
+    }
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+      io.stdout.write(usage());
+      return 0;
+    }
+    if (argv[0] === 'help') {
+      const name = argv[1];
+      if (!name) io.stdout.write(usage());
+      else if (COMMANDS[name]) io.stdout.write(commandHelp(name, COMMANDS[name]));
+      else throw usageError(`unknown command '${name.slice(0, 40)}'`, "Run 'regdesk --help' for the commands.");
+      return 0;
+    }
+    const name = argv[0]!;
+    const command = COMMANDS[name];
+    if (!command) throw usageError(`unknown command '${name.slice(0, 40)}'`, "Run 'regdesk --help' for the commands.");
+    const parsed = parseArgs(argv.slice(1), { ...GLOBAL_FLAGS, ...command.flags });
+    if (parsed.flags.help) {
+      io.stdout.write(commandHelp(name, command));
+      return 0;
+    }
+    const ctx = createContext(parsed, io, signal);
+    try {
+      return await command.run(ctx);
+    } finally {
+      await ctx.close();
+    }
+  } catch (err) {
+    const reported = signal.aborted && !isRegistryError(err, 'cancelled') ? new RegistryError('cancelled', 'cancelled', {}) : err;
+    return report(reported, io, json, verbose);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Runs the built CLI (dist/cli.js) as a subprocess with a private HOME and
+ * settings folder, so nothing of the machine's Docker or keychain leaks in.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const CLI = resolve('dist/cli.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const home = mkdtempSync(join(tmpdir(), 'regdesk-cli-home-'));
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    REGDESK_CONFIG_DIR: join(home, 'config'),
+    DOCKER_CONFIG: join(home, 'docker'),
+    XDG_RUNTIME_DIR: join(home, 'run'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    // No session bus: the keychain is unavailable unless a test provides one.
+    DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/regdesk-test-bus',
+    LANG: 'C.UTF-8',
+    ...extra,
+  };
+}
+
+export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const child = spawn(process.execPath, [CLI, ...args], { env: options.env ?? cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin!.end(options.stdin ?? '');
+  const done = new Promise<CliResult>((resolveDone) => {
+    child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliResult> {
+  return startCli(args, options).done;
+}
