@@ -1,0 +1,221 @@
+/**
+ * Faults a real registry will not produce on demand, injected by the rig's
+ * proxy in front of a real registry. Every case ends either in success with
+ * every digest verified, or in a typed error with nothing written.
+ */
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isRegistryError } from '../../shared/errors';
+import { RegistryClient, type RegistryClientOptions } from '../../electron/registry/client';
+import { copyImage } from '../../electron/registry/copy/copy';
+import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
+import { pushImage, type PushedImage } from '../rig/fixtures';
+import { buildImage, defaultLayers } from '../rig/images';
+import { startRegistry, type RigRegistry } from '../rig/registry';
+
+let source: RigRegistry;
+let destination: RigRegistry;
+let proxy: FaultProxy;
+let image: PushedImage;
+
+const fast: RegistryClientOptions = { retry: { attempts: 4, baseDelayMs: 20, maxDelayMs: 100 } };
+
+beforeAll(async () => {
+  [source, destination] = await Promise.all([startRegistry(), startRegistry()]);
+  image = await pushImage(source, 'app/web', 'v1', buildImage({ layers: defaultLayers({ os: 'linux', architecture: 'amd64' }, 2, 256 * 1024) }));
+  proxy = await startFaultProxy(source.url);
+});
+afterAll(async () => {
+  await proxy.close();
+  await Promise.all([source.stop(), destination.stop()]);
+});
+afterEach(() => proxy.clear());
+
+const layerDigest = (): string => image.blobDigests[1]!; // [0] is the config
+const blobPath = (): RegExp => new RegExp(`/v2/app/web/blobs/${layerDigest()}`);
+
+function openUploads(repository: string): Promise<string[]> {
+  const root = join(destination.storageDir, 'docker/registry/v2/repositories', repository, '_uploads');
+  return readdir(root).then((ids) => ids.filter((id) => existsSync(join(root, id, 'startedat'))), () => []);
+}
+
+async function copyThroughProxy(repository: string, options: RegistryClientOptions = fast) {
+  const client = new RegistryClient(options);
+  try {
+    return await copyImage(client, {
+      source: { registry: proxy.host, repository: 'app/web', reference: 'v1' },
+      destination: { registry: destination.host, repository, tag: 'v1' },
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+async function destinationDigest(repository: string): Promise<string | undefined> {
+  const client = new RegistryClient();
+  try {
+    return (await client.headManifest({ registry: destination.host, repository, reference: 'v1' }, { fresh: true }))?.digest;
+  } finally {
+    await client.close();
+  }
+}
+
+describe('downloads', () => {
+  it('a connection reset mid-blob is retried and the copy completes with identical digests', async () => {
+    proxy.add({ method: 'GET', path: blobPath(), action: { kind: 'reset', afterBytes: 64 * 1024 }, times: 1 });
+    const { result } = await copyThroughProxy('faults/reset');
+    expect(result.digest).toBe(image.digest);
+    expect(proxy.requests.filter((r) => r.fault === 'reset')).toHaveLength(1);
+    expect(await destinationDigest('faults/reset')).toBe(image.digest);
+  });
+
+  it('wrong blob bytes: digest_mismatch, nothing tagged, no open upload', async () => {
+    proxy.add({ method: 'GET', path: blobPath(), action: { kind: 'corrupt', atByte: 1000 } });
+    const err = await copyThroughProxy('faults/corrupt').catch((e: unknown) => e);
+    expect(isRegistryError(err, 'digest_mismatch')).toBe(true);
+    expect(await destinationDigest('faults/corrupt')).toBeUndefined();
+    expect(await openUploads('faults/corrupt')).toEqual([]);
+    // Never retried: a bad digest will not fix itself.
+    expect(proxy.requests.filter((r) => r.fault === 'corrupt')).toHaveLength(1);
+  });
+
+  it('a truncated body is never accepted', async () => {
+    proxy.add({ method: 'GET', path: blobPath(), action: { kind: 'truncate', afterBytes: 1000 } });
+    const err = await copyThroughProxy('faults/truncated').catch((e: unknown) => e);
+    expect(isRegistryError(err)).toBe(true);
+    expect(['network', 'digest_mismatch']).toContain((err as { code: string }).code);
+    expect(await destinationDigest('faults/truncated')).toBeUndefined();
+    expect(await openUploads('faults/truncated')).toEqual([]);
+  });
+
+  it('a stalled body hits the idle timeout, is retried, then fails with a timeout error', async () => {
+    proxy.add({ method: 'GET', path: blobPath(), action: { kind: 'stall', afterBytes: 1000 } });
+    const started = Date.now();
+    const err = await copyThroughProxy('faults/stalled', { ...fast, timeouts: { idleBodyMs: 300 } }).catch((e: unknown) => e);
+    expect(isRegistryError(err, 'timeout')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(proxy.requests.filter((r) => r.fault === 'stall').length).toBeGreaterThan(1);
+    expect(await destinationDigest('faults/stalled')).toBeUndefined();
+  });
+
+  it('a wrong Docker-Content-Digest on a manifest is rejected', async () => {
+    proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'header', headers: { 'docker-content-digest': `sha256:${'ab'.repeat(32)}` } } });
+    const client = new RegistryClient(fast);
+    const err = await client.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' }).catch((e: unknown) => e);
+    await client.close();
+    expect(isRegistryError(err, 'digest_mismatch')).toBe(true);
+  });
+});
+
+describe('retries', () => {
+  it('429 with Retry-After in seconds is waited for, then succeeds', async () => {
+    proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, times: 1 });
+    const client = new RegistryClient(fast);
+    const started = Date.now();
+    const m = await client.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' });
+    await client.close();
+    expect(m.digest).toBe(image.digest);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('429 with Retry-After as an HTTP date is waited for', async () => {
+    const when = new Date(Date.now() + 2000).toUTCString();
+    proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'status', status: 429, headers: { 'retry-after': when } }, times: 1 });
+    const client = new RegistryClient(fast);
+    const started = Date.now();
+    await client.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' });
+    await client.close();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('cancelling during a Retry-After wait stops at once', async () => {
+    proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'status', status: 429, headers: { 'retry-after': '30' } } });
+    const client = new RegistryClient(fast);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    const err = await client.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' }, { signal: controller.signal }).catch((e: unknown) => e);
+    await client.close();
+    expect(isRegistryError(err, 'cancelled')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('bursts of 503 and 502 on manifests and blobs are retried', async () => {
+    proxy.add({ path: /\/manifests\//, action: { kind: 'status', status: 503 }, times: 2 });
+    proxy.add({ path: blobPath(), action: { kind: 'status', status: 502 }, times: 2 });
+    const { result } = await copyThroughProxy('faults/burst');
+    expect(result.digest).toBe(image.digest);
+    expect(proxy.requests.filter((r) => r.fault === 'status')).toHaveLength(4);
+  });
+
+  it('attempts are capped', async () => {
+    proxy.add({ path: /\/manifests\/v1$/, action: { kind: 'status', status: 503 } });
+    const client = new RegistryClient(fast);
+    const err = await client.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' }).catch((e: unknown) => e);
+    await client.close();
+    expect(isRegistryError(err, 'network')).toBe(true);
+    expect(proxy.requests.filter((r) => r.fault === 'status')).toHaveLength(4);
+  });
+
+  for (const status of [400, 401, 403, 404]) {
+    it(`${status} is never retried`, async () => {
+      proxy.add({ path: /\/manifests\/v1$/, action: { kind: 'status', status } });
+      const client = new RegistryClient(fast);
+      const err = await client.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' }).catch((e: unknown) => e);
+      await client.close();
+      expect(isRegistryError(err)).toBe(true);
+      expect(proxy.requests.filter((r) => r.fault === 'status')).toHaveLength(1);
+    });
+  }
+
+  it('the circuit breaker opens after 5 failures in a row and then fails fast', async () => {
+    proxy.add({ path: /\/tags\/list/, action: { kind: 'status', status: 503 } });
+    const client = new RegistryClient({ retry: { attempts: 1 }, breaker: { threshold: 5, openMs: 60_000 } });
+    for (let i = 0; i < 5; i++) await client.tags({ registry: proxy.host, repository: 'app/web' }, { fresh: true }).catch(() => undefined);
+    expect(client.transport.breakerState(proxy.host)).toBe('open');
+    const before = proxy.requests.length;
+    const err = await client.tags({ registry: proxy.host, repository: 'app/web' }, { fresh: true }).catch((e: unknown) => e);
+    expect(isRegistryError(err, 'network')).toBe(true);
+    expect((err as { context: { registryCode?: string } }).context.registryCode).toBe('CIRCUIT_OPEN');
+    expect(proxy.requests.length).toBe(before); // nothing sent
+    await client.close();
+  });
+});
+
+describe('redirects and foreign hosts', () => {
+  let storage: FaultProxy;
+  beforeAll(async () => {
+    storage = await startFaultProxy(source.url); // "another host": same bytes, other origin
+  });
+  afterAll(() => storage.close());
+
+  it('a blob redirected to another host is followed without Authorization', async () => {
+    proxy.add({ method: 'GET', path: blobPath(), action: { kind: 'redirect', location: (path) => `${storage.url}${path}` } });
+    const client = new RegistryClient({ ...fast, credentials: async () => ({ username: 'someone', password: 'redirect-canary-pw' }) });
+    // The registry is anonymous; force credentials to be sent by answering with a Basic challenge first.
+    proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } }, times: 1 });
+    const resolved = await client.resolve({ registry: proxy.host, repository: 'app/web', reference: 'v1' });
+    const { stream } = await client.getBlob({ registry: proxy.host, repository: 'app/web', digest: layerDigest() });
+    for await (const _ of stream) void _;
+    await client.close();
+    expect(resolved.top.digest).toBe(image.digest);
+    const atOrigin = proxy.requests.filter((r) => r.method === 'GET' && blobPath().test(r.path));
+    expect(atOrigin[0]!.headers.authorization).toMatch(/^Basic /);
+    const atStorage = storage.requests.filter((r) => blobPath().test(r.path));
+    expect(atStorage).toHaveLength(1);
+    expect(atStorage[0]!.headers.authorization).toBeUndefined();
+    expect(atStorage[0]!.headers['proxy-authorization']).toBeUndefined();
+  });
+
+  it('a Link header to another host is refused', async () => {
+    proxy.add({ path: /\/tags\/list/, action: { kind: 'header', headers: { link: `<${storage.url}/v2/app/web/tags/list?last=v1>; rel="next"` } } });
+    const client = new RegistryClient(fast);
+    const before = storage.requests.length;
+    const err = await client.tags({ registry: proxy.host, repository: 'app/web' }, { fresh: true }).catch((e: unknown) => e);
+    await client.close();
+    expect(isRegistryError(err, 'protocol')).toBe(true);
+    expect(storage.requests.length).toBe(before);
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * A loopback proxy in front of a real registry that injects what a real
+ * registry will not produce on demand: 429/503 answers, connections dropped
+ * mid-body, stalled or truncated bodies, altered bytes or headers, redirects
+ * elsewhere. Everything else is forwarded untouched. It records every request
+ * so tests can assert what was (not) sent.
+ */
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type FaultAction =
+  /** Answer with this status and headers (and a small JSON error body) without forwarding. */
+  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
+  /** Forward, then destroy the connection after `bytes` bytes of the response body. */
+  | { kind: 'reset'; afterBytes: number }
+  /** Forward, send `afterBytes` bytes of the body, then go silent (connection kept open). */
+  | { kind: 'stall'; afterBytes: number }
+  /** Forward with the real Content-Length, but end the body after `afterBytes` bytes. */
+  | { kind: 'truncate'; afterBytes: number }
+  /** Forward with one byte of the body changed (same length). */
+  | { kind: 'corrupt'; atByte?: number }
+  /** Forward with these response headers replaced. */
+  | { kind: 'header'; headers: Record<string, string> }
+  /** Answer with a redirect to `location(requestPath)`. */
+  | { kind: 'redirect'; status?: number; location: (path: string) => string }
+  /** Read `afterBytes` bytes of the request body, then destroy the connection. */
+  | { kind: 'reset-request'; afterBytes: number };
+
+export interface FaultRule {
+  method?: string;
+  /** Matched against the request path (query included). */
+  path: RegExp;
+  action: FaultAction;
+  /** How many matching requests to affect; unlimited when absent. */
+  times?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The rule that fired, if any. */
+  fault?: FaultAction['kind'];
+}
+
+export interface FaultProxy {
+  host: string;
+  url: string;
+  requests: RecordedRequest[];
+  /** Adds a rule; rules are tried in order, the first that matches fires. */
+  add(rule: FaultRule): void;
+  clear(): void;
+  close(): Promise<void>;
+}
+
+function errorBody(status: number): string {
+  return JSON.stringify({ errors: [{ code: status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE', message: `injected ${status}` }] });
+}
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  const rules: Array<FaultRule & { used: number }> = [];
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+
+  const pick = (req: IncomingMessage): (FaultRule & { used: number }) | undefined =>
+    rules.find((r) => (!r.method || r.method === req.method) && r.path.test(req.url ?? '') && (r.times === undefined || r.used < r.times));
+
+  const forward = (req: IncomingMessage, res: ServerResponse, action: FaultAction | undefined): void => {
+    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      const headers = { ...up.headers };
+      if (action?.kind === 'header') Object.assign(headers, action.headers);
+      res.writeHead(up.statusCode ?? 502, headers);
+      const limit = action && (action.kind === 'reset' || action.kind === 'stall' || action.kind === 'truncate') ? action.afterBytes : Infinity;
+      let sent = 0;
+      let cut = false;
+      up.on('data', (chunk: Buffer) => {
+        if (cut) return;
+        if (action?.kind === 'corrupt') {
+          const at = (action.atByte ?? 0) - sent;
+          if (at >= 0 && at < chunk.length) {
+            chunk = Buffer.from(chunk);
+            chunk[at] = chunk[at]! ^ 0xff;
+          }
+        }
+        if (sent + chunk.length <= limit) {
+          sent += chunk.length;
+          res.write(chunk);
+          return;
+        }
+        cut = true;
+        up.destroy();
+        const part = chunk.subarray(0, limit - sent);
+        if (action!.kind === 'reset') res.write(part, () => res.socket?.destroy());
+        else if (action!.kind === 'truncate') res.write(part, () => res.socket?.end());
+        else res.write(part); // stall: and never end
+      });
+      up.on('end', () => {
+        if (!cut) res.end();
+      });
+    });
+    out.on('error', () => res.socket?.destroy());
+    if (action?.kind === 'reset-request') {
+      let received = 0;
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= action.afterBytes) {
+          out.destroy();
+          req.socket.destroy();
+        } else out.write(chunk);
+      });
+      req.on('end', () => out.end());
+    } else req.pipe(out);
+  };
+
+  const server = createServer((req, res) => {
+    const rule = pick(req);
+    if (rule) rule.used++;
+    const action = rule?.action;
+    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, ...(action ? { fault: action.kind } : {}) });
+    if (action?.kind === 'status') {
+      req.resume();
+      const body = action.body ?? errorBody(action.status);
+      res.writeHead(action.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...action.headers });
+      res.end(body);
+      return;
+    }
+    if (action?.kind === 'redirect') {
+      req.resume();
+      res.writeHead(action.status ?? 307, { location: action.location(req.url ?? '/'), 'content-length': 0 });
+      res.end();
+      return;
+    }
+    forward(req, res, action);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    add: (rule) => rules.push({ ...rule, used: 0 }),
+    clear: () => {
+      rules.length = 0;
+      requests.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
