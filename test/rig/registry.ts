@@ -29,6 +29,8 @@ export interface RegistryOptions {
   seedStorage?: string;
   /** distribution's catalog page cap; its default is 1,000. */
   catalogMaxEntries?: number;
+  /** Manifest and blob deletion (on by default in the rig, off by default in distribution). */
+  deleteEnabled?: boolean;
 }
 
 export interface RigRegistry {
@@ -78,7 +80,7 @@ async function htpasswdFile(path: string, users: Record<string, string>): Promis
   await writeFile(path, lines.join('\n') + '\n', { mode: 0o600 });
 }
 
-function configYaml(o: { port: number; storage: string; auth: string; tls: string; catalogMaxEntries: number }): string {
+function configYaml(o: { port: number; storage: string; auth: string; tls: string; catalogMaxEntries: number; deleteEnabled: boolean }): string {
   return `version: 0.1
 log:
   level: error
@@ -88,7 +90,7 @@ storage:
   filesystem:
     rootdirectory: ${o.storage}
   delete:
-    enabled: true
+    enabled: ${o.deleteEnabled}
   maintenance:
     uploadpurging:
       enabled: false
@@ -131,7 +133,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<RigR
   const dispatcher = new Agent({ connect: caFile ? { ca: await readFile(caFile) } : {} });
   const port = await freePort();
   const configPath = join(dir, 'config.yml');
-  await writeFile(configPath, configYaml({ port, storage, auth: authYaml, tls: tlsYaml, catalogMaxEntries: options.catalogMaxEntries ?? 1000 }));
+  await writeFile(configPath, configYaml({ port, storage, auth: authYaml, tls: tlsYaml, catalogMaxEntries: options.catalogMaxEntries ?? 1000, deleteEnabled: options.deleteEnabled ?? true }));
   const url = `${scheme}://127.0.0.1:${port}`;
 
   let service: Service | undefined;
