@@ -4,12 +4,14 @@
  * codes are a contract scripts rely on.
  */
 import pkg from '../../package.json' with { type: 'json' };
-import { isRegistryError, RegistryError, type ErrorCode } from '../../shared/errors';
+import { isRegistryError, RegistryError } from '../../shared/errors';
 import { parseArgs, usageError, type FlagSpecs } from './args';
 import * as auth from './commands/auth';
+import { check } from './commands/check';
 import { cp } from './commands/copy';
 import * as inspect from './commands/inspect';
 import { createContext, GLOBAL_FLAGS, type CliContext, type Io } from './context';
+import { exitCodeFor } from './exit-codes';
 
 interface Command {
   usage: string;
@@ -38,6 +40,12 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'copy an image (all platforms of an index by default)',
     flags: { all: {}, platform: { value: true }, 'dry-run': {}, referrers: {}, concurrency: { value: true } },
     run: cp,
+  },
+  check: {
+    usage: 'check IMAGE... [--digest D] [--platform P] [--explain]',
+    summary: 'report a moved tag (new digest) and newer version tags',
+    flags: { digest: { value: true }, platform: { value: true }, explain: {} },
+    run: check,
   },
   login: {
     usage: 'login REGISTRY -u USER --password-stdin  |  login --import',
@@ -81,22 +89,6 @@ function commandHelp(name: string, command: Command): string {
   return `usage: regdesk ${command.usage}\n\n${command.summary}\n\n${GLOBAL_HELP}\n`;
 }
 
-export const EXIT: Record<ErrorCode, number> = {
-  usage: 2,
-  invalid_reference: 2,
-  not_found: 3,
-  authentication: 4,
-  authorization: 4,
-  network: 5,
-  timeout: 5,
-  rate_limited: 5,
-  digest_mismatch: 6,
-  cancelled: 130,
-  protocol: 1,
-  unsupported: 1,
-  keychain: 1,
-  internal: 1,
-};
 
 function report(err: unknown, io: Io, json: boolean, verbose: boolean): number {
   const known = isRegistryError(err)
@@ -108,7 +100,7 @@ function report(err: unknown, io: Io, json: boolean, verbose: boolean): number {
     if (known.hint) io.stderr.write(`hint: ${known.hint}\n`);
   }
   if (verbose && !isRegistryError(err) && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
-  return EXIT[known.code];
+  return exitCodeFor(known.code);
 }
 
 /** Runs one CLI invocation; resolves to the exit code. */
