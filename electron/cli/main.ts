@@ -8,6 +8,7 @@ import { isRegistryError, RegistryError } from '../../shared/errors';
 import { parseArgs, usageError, type FlagSpecs } from './args';
 import * as auth from './commands/auth';
 import { check } from './commands/check';
+import { sync } from './commands/sync';
 import { cp } from './commands/copy';
 import * as inspect from './commands/inspect';
 import { createContext, GLOBAL_FLAGS, type CliContext, type Io } from './context';
@@ -40,6 +41,12 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'copy an image (all platforms of an index by default)',
     flags: { all: {}, platform: { value: true }, 'dry-run': {}, referrers: {}, concurrency: { value: true } },
     run: cp,
+  },
+  sync: {
+    usage: 'sync SRC_REPO DST_REPO [--tags PATTERN] [--concurrency N]',
+    summary: 'copy every tag (or those matching the regular expression PATTERN) the destination lacks',
+    flags: { tags: { value: true }, concurrency: { value: true } },
+    run: sync,
   },
   check: {
     usage: 'check IMAGE... [--digest D] [--platform P] [--explain]',
