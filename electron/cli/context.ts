@@ -11,7 +11,7 @@ import type { Credential } from '../registry/auth/credentials';
 import { readFile } from 'node:fs/promises';
 import { RegistryError } from '../../shared/errors';
 import { hostConfigFrom, loadRegistryConfig } from '../settings/registry-config';
-import { openSettings, settingsDir } from '../settings/settings-file';
+import { openSettings, settingsDir, type SettingsFile } from '../settings/settings-file';
 import { boolFlag, listFlag, stringFlag, type FlagSpecs, type Parsed } from './args';
 
 export const GLOBAL_FLAGS: FlagSpecs = {
@@ -43,6 +43,8 @@ export interface CliContext {
   client(): Promise<RegistryClient>;
   /** Transport settings (CA, insecure, proxy, logging) without credentials: for checks like login. */
   transportOptions(): Promise<Omit<RegistryClientOptions, 'credentials'>>;
+  /** Everything a long-running command (serve) needs besides the client. */
+  services(): Promise<{ settings: SettingsFile; discovery: ReturnType<typeof createDiscovery> }>;
   /** The keychain; absent when it cannot be opened. */
   store(): SecretStore;
   print(line: string): void;
@@ -80,10 +82,19 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
   };
   const getStore = (): SecretStore => (store ??= keytarStore());
 
+  let settingsFile: SettingsFile | undefined;
+  const settingsOf = (): SettingsFile => {
+    if (!settingsFile) {
+      settingsFile = openSettings({ dir: settingsDir(io.env) });
+      if (settingsFile.notice) warn(settingsFile.notice);
+    }
+    return settingsFile;
+  };
+  let discovery: ReturnType<typeof createDiscovery> | undefined;
+
   const buildTransport = async (): Promise<Omit<RegistryClientOptions, 'credentials'>> => {
     const dir = settingsDir(io.env);
-    const settings = openSettings({ dir });
-    if (settings.notice) warn(settings.notice);
+    const settings = settingsOf();
     const registryConfig = loadRegistryConfig(dir);
     if (registryConfig.problem) warn(registryConfig.problem);
     const insecure = listFlag(parsed, 'insecure').map(canonicalRegistry);
@@ -115,7 +126,7 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
       const password = await readStdin(io.stdin);
       explicit = { ...(username ? { username } : {}), password };
     }
-    const discovery = createDiscovery({
+    discovery = createDiscovery({
       explicit: () => explicit,
       store: getStore(),
       env: io.env,
@@ -135,6 +146,10 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
     signal,
     client: () => (clientPromise ??= build()),
     transportOptions,
+    services: async () => {
+      await (clientPromise ??= build());
+      return { settings: settingsOf(), discovery: discovery! };
+    },
     close: async () => {
       if (clientPromise) await (await clientPromise.catch(() => undefined))?.close();
     },

@@ -8,6 +8,7 @@ import { isRegistryError, RegistryError } from '../../shared/errors';
 import { parseArgs, usageError, type FlagSpecs } from './args';
 import * as auth from './commands/auth';
 import { check } from './commands/check';
+import { serve } from './commands/serve';
 import { sync } from './commands/sync';
 import { cp } from './commands/copy';
 import * as inspect from './commands/inspect';
@@ -53,6 +54,12 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'report a moved tag (new digest) and newer version tags',
     flags: { digest: { value: true }, platform: { value: true }, explain: {} },
     run: check,
+  },
+  serve: {
+    usage: 'serve [--port N] [--registry URL]... [--open]',
+    summary: 'serve the user interface on loopback HTTP (prints the URL with its token)',
+    flags: { port: { value: true }, registry: { value: true, repeat: true }, open: {} },
+    run: serve,
   },
   login: {
     usage: 'login REGISTRY -u USER --password-stdin  |  login --import',

@@ -1,0 +1,50 @@
+/**
+ * `regdesk serve [--port N] [--registry URL]... [--open]`: the UI in a browser,
+ * over loopback HTTP. Prints the URL (with its token) on stdout and runs until
+ * SIGINT or SIGTERM.
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { canonicalRegistry } from '../../credentials/registry-keys';
+import { createHandlers } from '../../ipc/handlers';
+import { startServer, type Server } from '../../ipc/serve';
+import { parseRegistryUrl } from '../../registry/reference';
+import { boolFlag, intFlag, listFlag } from '../args';
+import type { CliContext } from '../context';
+
+/** The built renderer sits beside the bundled CLI. */
+export function rendererDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), 'renderer');
+}
+
+export async function serve(ctx: CliContext): Promise<number> {
+  const port = intFlag(ctx.parsed, 'port', 0, 65535);
+  const extra = listFlag(ctx.parsed, 'registry').map((u) => parseRegistryUrl(u));
+  const client = await ctx.client();
+  const { settings, discovery } = await ctx.services();
+  // The handlers emit through the server, which needs the handlers first.
+  const bound: { server?: Server } = {};
+  const handlers = createHandlers({
+    client,
+    settings,
+    store: ctx.store(),
+    discovery,
+    transport: await ctx.transportOptions(),
+    // --registry: shown for this session, not saved.
+    sessionRegistries: extra.map((r) => ({ host: canonicalRegistry(r.host), insecure: r.scheme === 'http', skipVerify: false })),
+    emit: (event, payload) => bound.server?.emit(event, payload),
+  });
+  const server = (bound.server = await startServer({ handlers, staticDir: rendererDir(), ...(port ? { port } : {}) }));
+  ctx.print(server.url);
+  if (boolFlag(ctx.parsed, 'open')) {
+    const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+    spawn(opener, [server.url], { stdio: 'ignore', detached: true }).on('error', () => ctx.warn(`open ${server.url} in a browser`)).unref();
+  }
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
+  return 0;
+}

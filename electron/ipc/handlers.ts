@@ -1,0 +1,177 @@
+/**
+ * The one handler table: a function per channel of shared/contract.ts, used
+ * unchanged by the Electron main process (ipcMain) and by `regdesk serve`
+ * (HTTP). `dispatch` validates every request against the channel's schema and
+ * turns every failure into one serialised error; no handler returns a secret.
+ */
+import type { CopyJobView, EventMap, EventName, ImageView, ParsedRequestOf, RegistryView, ResponseOf } from '../../shared/contract';
+import { CHANNELS, isChannel, type Channel, type Envelope } from '../../shared/contract';
+import { RegistryError, isRegistryError } from '../../shared/errors';
+import type { createDiscovery } from '../credentials/discovery';
+import type { SecretStore } from '../credentials/keychain';
+import { login, logout } from '../credentials/login';
+import { canonicalRegistry } from '../credentials/registry-keys';
+import type { RegistryClient, RegistryClientOptions } from '../registry/client';
+import { planCopy, type CopyRequest } from '../registry/copy/plan';
+import { parsePlatform } from '../registry/platform';
+import { parseRegistryHost } from '../registry/reference';
+import type { RegistryEntry } from '../settings/schema';
+import type { SettingsFile } from '../settings/settings-file';
+import { createCopyJobs, type CopyJobs } from './copy-jobs';
+
+export interface HandlerDeps {
+  client: RegistryClient;
+  settings: SettingsFile;
+  store: SecretStore;
+  discovery: ReturnType<typeof createDiscovery>;
+  /** Transport options for credential checks at login. */
+  transport?: Omit<RegistryClientOptions, 'credentials'>;
+  /** Registries shown for this session only (`serve --registry`), not saved. */
+  sessionRegistries?: RegistryEntry[];
+  emit<E extends EventName>(event: E, payload: EventMap[E]): void;
+}
+
+export type Handlers = { [C in Channel]: (request: ParsedRequestOf<C>, signal: AbortSignal) => Promise<ResponseOf<C>> };
+
+function copyRequest(r: ParsedRequestOf<'copy.plan'>): CopyRequest {
+  return {
+    source: r.source,
+    destination: { registry: parseRegistryHost(r.destination.registry), repository: r.destination.repository, ...(r.destination.tag ? { tag: r.destination.tag } : {}) },
+    platforms: r.platforms === 'all' ? 'all' : r.platforms.map(parsePlatform),
+    referrers: r.referrers,
+  };
+}
+
+export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs } {
+  const { client, settings } = deps;
+  const jobs = createCopyJobs(client, (job: CopyJobView) => deps.emit('copy.updated', job));
+
+  const registries = (): RegistryEntry[] => {
+    const saved = settings.get().registries;
+    const session = (deps.sessionRegistries ?? []).filter((r) => !saved.some((s) => canonicalRegistry(s.host) === canonicalRegistry(r.host)));
+    return [...saved, ...session];
+  };
+
+  const view = async (hostKey: string): Promise<RegistryView> => {
+    const entry = registries().find((r) => canonicalRegistry(r.host) === hostKey);
+    const found = await deps.discovery.discover(hostKey);
+    const rate = client.transport.rateLimit(hostKey);
+    return {
+      host: hostKey,
+      name: entry?.name ?? hostKey,
+      insecure: Boolean(entry?.insecure),
+      credentials: found ? { origin: found.origin, ...(found.credential.username ? { username: found.credential.username } : {}) } : null,
+      ...(rate ? { rateLimit: { limit: rate.limit, remaining: rate.remaining, ...(rate.windowSeconds ? { windowSeconds: rate.windowSeconds } : {}) } } : {}),
+    };
+  };
+
+  const handlers: Handlers = {
+    'registries.list': async () => Promise.all(registries().map((r) => view(canonicalRegistry(r.host)))),
+    'registries.add': async (r) => {
+      const hostKey = canonicalRegistry(parseRegistryHost(r.host));
+      settings.update((s) => {
+        s.registries = s.registries.filter((e) => canonicalRegistry(e.host) !== hostKey);
+        s.registries.push({ host: hostKey, ...(r.name ? { name: r.name } : {}), insecure: r.insecure, skipVerify: false, ...(r.caFile ? { caFile: r.caFile } : {}) });
+      });
+      return view(hostKey);
+    },
+    'registries.remove': async (r) => {
+      const hostKey = canonicalRegistry(parseRegistryHost(r.host));
+      const before = settings.get().registries.length;
+      settings.update((s) => {
+        s.registries = s.registries.filter((e) => canonicalRegistry(e.host) !== hostKey);
+      });
+      return { removed: settings.get().registries.length < before };
+    },
+    'registries.login': async (r, signal) => {
+      const hostKey = canonicalRegistry(parseRegistryHost(r.host));
+      await login(hostKey, { username: r.username, password: r.password }, { store: deps.store, signal, ...(deps.transport ? { client: deps.transport } : {}) });
+      deps.discovery.forget(hostKey);
+      client.transport.auth.reset(hostKey);
+      return view(hostKey);
+    },
+    'registries.logout': async (r) => {
+      const hostKey = canonicalRegistry(parseRegistryHost(r.host));
+      const removed = await logout(hostKey, deps.store);
+      deps.discovery.forget(hostKey);
+      client.transport.auth.reset(hostKey);
+      return { removed };
+    },
+    'registries.ping': async (r, signal) => {
+      await client.ping(parseRegistryHost(r.host), { signal });
+      return { ok: true as const };
+    },
+    'catalog.list': async (r, signal) => ({ repositories: await client.catalog(parseRegistryHost(r.registry), { signal }) }),
+    'tags.list': async (r, signal) => ({ tags: await client.tags({ registry: parseRegistryHost(r.registry), repository: r.repository }, { signal }) }),
+    'image.get': async (r, signal) => imageView(client, { ...r, registry: parseRegistryHost(r.registry) }, signal),
+    'copy.plan': async (r, signal) => (await planCopy(client, { ...copyRequest(r), signal })).summary,
+    'copy.start': async (r) => ({ id: jobs.start(copyRequest(r), { concurrency: settings.get().copy.concurrency }) }),
+    'copy.cancel': async (r) => ({ cancelled: jobs.cancel(r.id) }),
+    'copy.list': async () => jobs.list(),
+  };
+  return Object.assign(handlers, { jobs });
+}
+
+async function imageView(client: RegistryClient, r: ParsedRequestOf<'image.get'>, signal: AbortSignal): Promise<ImageView> {
+  const target = { registry: r.registry, repository: r.repository, reference: r.reference };
+  const resolved = await client.resolve(target, { signal, ...(r.platform ? { platform: parsePlatform(r.platform) } : {}) });
+  const view: ImageView = {
+    ...target,
+    digest: resolved.top.digest,
+    mediaType: resolved.top.mediaType,
+    size: resolved.top.size,
+    manifest: resolved.top.bytes.toString('utf8'),
+    platforms: resolved.platforms.map((p) => ({ os: p.platform.os, architecture: p.platform.architecture, ...(p.platform.variant ? { variant: p.platform.variant } : {}), digest: p.digest, size: p.size })),
+  };
+  if (resolved.image) {
+    const config = await client.imageConfig({ registry: r.registry, repository: r.repository }, resolved.image.parsed, { signal });
+    const summary = client.summarise(resolved.image.parsed);
+    const c = config.config ?? {};
+    view.image = {
+      digest: resolved.image.digest,
+      mediaType: resolved.image.mediaType,
+      totalSize: summary.totalSize,
+      layers: summary.layers,
+      config: {
+        ...(config.os ? { os: config.os } : {}),
+        ...(config.architecture ? { architecture: config.architecture } : {}),
+        ...(config.variant ? { variant: config.variant } : {}),
+        ...(config.created ? { created: config.created } : {}),
+        ...(config.author ? { author: config.author } : {}),
+        ...(c.Entrypoint ? { entrypoint: c.Entrypoint } : {}),
+        ...(c.Cmd ? { cmd: c.Cmd } : {}),
+        ...(c.Env ? { env: c.Env } : {}),
+        ...(c.Labels ? { labels: c.Labels } : {}),
+        ...(c.WorkingDir ? { workingDir: c.WorkingDir } : {}),
+        ...(c.User ? { user: c.User } : {}),
+        history: (config.history ?? []).map((h) => ({
+          ...(h.created ? { created: h.created } : {}),
+          ...(h.created_by ? { createdBy: h.created_by } : {}),
+          ...(h.empty_layer ? { emptyLayer: true } : {}),
+          ...(h.comment ? { comment: h.comment } : {}),
+        })),
+      },
+    };
+  }
+  return view;
+}
+
+/** Validates and runs one call; every outcome is an envelope. Unknown failures never leak their details. */
+export async function dispatch(handlers: Handlers, channel: string, payload: unknown, signal: AbortSignal): Promise<Envelope<unknown>> {
+  if (!isChannel(channel)) {
+    return { ok: false, error: new RegistryError('usage', `unknown channel ${channel.slice(0, 60)}`, {}).toWire() };
+  }
+  const parsed = CHANNELS[channel].request.safeParse(payload ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'request';
+    return { ok: false, error: new RegistryError('usage', `invalid ${channel} request: ${where}: ${issue?.message ?? 'invalid'}`, {}).toWire() };
+  }
+  try {
+    const handler = handlers[channel] as (request: unknown, signal: AbortSignal) => Promise<unknown>;
+    return { ok: true, result: await handler(parsed.data, signal) };
+  } catch (err) {
+    if (isRegistryError(err)) return { ok: false, error: err.toWire() };
+    return { ok: false, error: new RegistryError('internal', 'an unexpected error occurred; see the log', {}).toWire() };
+  }
+}

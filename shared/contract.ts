@@ -1,0 +1,134 @@
+/**
+ * The IPC contract: one table of channels, each with its request schema and
+ * response type. The preload bridge, `regdesk serve`'s HTTP routes and the
+ * renderer's hooks are all derived from this table, never paired by hand; the
+ * main side validates every request against its schema.
+ */
+import { z } from 'zod';
+import type { CopyPlanSummary, CopyProgress, CopyResult } from './copy';
+import type { WireError } from './errors';
+
+const host = z.string().min(1).max(300);
+const repository = z.string().min(1).max(256);
+const reference = z.string().min(1).max(200);
+const platform = z.string().min(3).max(100);
+
+const Target = z.object({ registry: host, repository, reference });
+
+export interface RegistryView {
+  host: string;
+  name: string;
+  insecure: boolean;
+  /** Where credentials for it come from, if any (never the secret). */
+  credentials: { origin: string; username?: string } | null;
+  rateLimit?: { limit: number; remaining: number; windowSeconds?: number };
+}
+
+export interface PlatformView {
+  os: string;
+  architecture: string;
+  variant?: string;
+  digest: string;
+  size: number;
+}
+
+export interface ImageView {
+  registry: string;
+  repository: string;
+  reference: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** The manifest exactly as served, for display. */
+  manifest: string;
+  platforms: PlatformView[];
+  /** The chosen (or only) image. */
+  image?: {
+    digest: string;
+    mediaType: string;
+    totalSize: number;
+    layers: Array<{ digest: string; mediaType: string; size: number }>;
+    config: {
+      os?: string;
+      architecture?: string;
+      variant?: string;
+      created?: string;
+      author?: string;
+      entrypoint?: string[];
+      cmd?: string[];
+      env?: string[];
+      labels?: Record<string, string>;
+      workingDir?: string;
+      user?: string;
+      history: Array<{ created?: string; createdBy?: string; emptyLayer?: boolean; comment?: string }>;
+    };
+  };
+}
+
+export interface CopyJobView {
+  id: string;
+  source: string;
+  destination: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  plan?: CopyPlanSummary;
+  progress?: CopyProgress;
+  result?: CopyResult;
+  error?: WireError;
+}
+
+const CopyRequestSchema = z.object({
+  source: Target,
+  destination: z.object({ registry: host, repository, tag: reference.optional() }),
+  /** `all`, or `os/arch[/variant]` strings. */
+  platforms: z.union([z.literal('all'), z.array(platform).min(1).max(64)]).default('all'),
+  referrers: z.boolean().default(false),
+});
+
+/** Every channel: its request schema and (as a phantom type) its response. */
+export const CHANNELS = {
+  'registries.list': { request: z.object({}), response: null as unknown as RegistryView[] },
+  'registries.add': {
+    request: z.object({ host, name: z.string().max(200).optional(), insecure: z.boolean().default(false), caFile: z.string().max(4096).optional() }),
+    response: null as unknown as RegistryView,
+  },
+  'registries.remove': { request: z.object({ host }), response: null as unknown as { removed: boolean } },
+  'registries.login': {
+    request: z.object({ host, username: z.string().min(1).max(300), password: z.string().min(1).max(10_000) }),
+    response: null as unknown as RegistryView,
+  },
+  'registries.logout': { request: z.object({ host }), response: null as unknown as { removed: boolean } },
+  'registries.ping': { request: z.object({ host }), response: null as unknown as { ok: true } },
+  'catalog.list': { request: z.object({ registry: host }), response: null as unknown as { repositories: string[] } },
+  'tags.list': { request: z.object({ registry: host, repository }), response: null as unknown as { tags: string[] } },
+  'image.get': { request: Target.extend({ platform: platform.optional() }), response: null as unknown as ImageView },
+  'copy.plan': { request: CopyRequestSchema, response: null as unknown as CopyPlanSummary },
+  'copy.start': { request: CopyRequestSchema, response: null as unknown as { id: string } },
+  'copy.cancel': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as { cancelled: boolean } },
+  'copy.list': { request: z.object({}), response: null as unknown as CopyJobView[] },
+} as const;
+
+export type Channel = keyof typeof CHANNELS;
+export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;
+export type ParsedRequestOf<C extends Channel> = z.output<(typeof CHANNELS)[C]['request']>;
+export type ResponseOf<C extends Channel> = (typeof CHANNELS)[C]['response'];
+
+export const CHANNEL_NAMES = Object.keys(CHANNELS) as Channel[];
+
+export function isChannel(name: string): name is Channel {
+  return Object.prototype.hasOwnProperty.call(CHANNELS, name);
+}
+
+/** Events pushed from the main side: copy progress and results. */
+export interface EventMap {
+  'copy.updated': CopyJobView;
+}
+export type EventName = keyof EventMap;
+
+/** What every call answers: a result or one serialised error, never a thrown object across the boundary. */
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: WireError };
+
+/** How the renderer calls the main side, whatever the transport (preload or HTTP). */
+export interface RegdeskApi {
+  call<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>>;
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+}
