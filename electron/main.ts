@@ -1,11 +1,21 @@
 /**
- * Electron main process. Deliberately thin: everything testable lives in the
- * engine, the handler table and the option builders, which run under plain Node.
+ * Electron main process. Deliberately thin: the engine, the handler table and
+ * the option builders run (and are tested) under plain Node; this file only
+ * wires them to Electron: the window, the app protocol, IPC with sender checks,
+ * and the guards on navigation, new windows, permissions and network access.
  */
-import { app, BrowserWindow, net, protocol, session } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, shell, type WebFrameMain } from 'electron';
+import ElectronStore from 'electron-store';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { APP_ORIGIN, APP_SCHEME, windowOptions } from './window-options';
+import { RegistryError } from '../shared/errors';
+import { createDiscovery } from './credentials/discovery';
+import { keytarStore } from './credentials/keychain';
+import { createHandlers, dispatch } from './ipc/handlers';
+import { RegistryClient } from './registry/client';
+import { hostConfigFrom, loadRegistryConfig } from './settings/registry-config';
+import { openSettings, settingsDir, type ConfLike } from './settings/settings-file';
+import { APP_ORIGIN, APP_SCHEME, isAppUrl, isSafeExternalUrl, windowOptions } from './window-options';
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false } }]);
 
@@ -22,23 +32,103 @@ function serveRenderer(): void {
   });
 }
 
-function createWindow(): void {
-  const win = new BrowserWindow(windowOptions(join(__dirname, 'preload.cjs')));
+function trusted(frame: WebFrameMain | null): boolean {
+  return Boolean(frame) && isAppUrl(frame!.url);
+}
+
+function createServices() {
+  const dir = settingsDir();
+  const settings = openSettings({ dir, createStore: (cwd, name) => new ElectronStore({ cwd, name }) as unknown as ConfLike });
+  const registryConfig = loadRegistryConfig(dir);
+  const store = keytarStore();
+  const discovery = createDiscovery({ store });
+  const hostConfig = hostConfigFrom({ registries: settings.get().registries, file: registryConfig.file });
+  const proxy = settings.get().proxy;
+  const transport = { hostConfig, ...(proxy ? { proxy } : {}), userAgent: `regdesk/${app.getVersion()}` };
+  const client = new RegistryClient({ ...transport, credentials: discovery.source });
+  return { settings, store, discovery, client, transport, notice: settings.notice ?? registryConfig.problem };
+}
+
+function createWindow(services: ReturnType<typeof createServices>): BrowserWindow {
+  const state = services.settings.get().window;
+  const win = new BrowserWindow({
+    ...windowOptions(join(__dirname, 'preload.cjs')),
+    width: state.width,
+    height: state.height,
+    ...(state.x !== undefined && state.y !== undefined ? { x: state.x, y: state.y } : {}),
+  });
+  if (state.maximized) win.maximize();
   win.webContents.on('will-navigate', (event) => event.preventDefault());
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  win.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    // Registry-supplied links (org.opencontainers.image.source) open in the OS browser, https only.
+    if (isSafeExternalUrl(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.on('close', () => {
+    const bounds = win.getNormalBounds();
+    services.settings.update((s) => {
+      s.window = { width: bounds.width, height: bounds.height, x: bounds.x, y: bounds.y, maximized: win.isMaximized() };
+    });
+  });
   win.once('ready-to-show', () => win.show());
   void win.loadURL(`${APP_ORIGIN}/index.html`);
+  return win;
+}
+
+function start(): void {
+  const services = createServices();
+  const windows = (): BrowserWindow[] => BrowserWindow.getAllWindows();
+  const handlers = createHandlers({
+    ...services,
+    emit: (event, payload) => {
+      for (const win of windows()) win.webContents.send('regdesk:event', event, payload);
+    },
+  });
+
+  ipcMain.handle('regdesk:call', async (event, channel: unknown, request: unknown) => {
+    if (!trusted(event.senderFrame)) {
+      return { ok: false, error: new RegistryError('authorization', 'call from an untrusted frame refused', {}).toWire() };
+    }
+    if (typeof channel !== 'string') return { ok: false, error: new RegistryError('usage', 'channel must be a string', {}).toWire() };
+    return dispatch(handlers, channel, request, new AbortController().signal);
+  });
+
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  // The renderer talks only through IPC: its own network requests are blocked.
+  ses.webRequest.onBeforeRequest((details, callback) => {
+    const allowed = details.url.startsWith(`${APP_SCHEME}://`) || details.url.startsWith('devtools://');
+    callback({ cancel: !allowed });
+  });
+
+  Menu.setApplicationMenu(Menu.buildFromTemplate([
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    { role: 'fileMenu' },
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+  ]));
+
+  serveRenderer();
+  createWindow(services);
+  app.on('activate', () => {
+    if (windows().length === 0) createWindow(services);
+  });
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
-  void app.whenReady().then(() => {
-    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-    serveRenderer();
-    createWindow();
+  app.on('second-instance', () => {
+    const win = BrowserWindow.getAllWindows()[0];
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
   });
+  void app.whenReady().then(start);
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

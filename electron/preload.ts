@@ -1,7 +1,26 @@
 /**
- * Preload: the only bridge between the sandboxed renderer and the main process.
- * It will expose the typed IPC contract from shared/ and nothing else (no raw ipcRenderer).
+ * Preload: the only bridge between the sandboxed renderer and the main
+ * process. It exposes the typed contract's two verbs, `call` and `on`, and
+ * nothing else (no raw ipcRenderer). The main side validates every call.
  */
-import { contextBridge } from 'electron';
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 
-contextBridge.exposeInMainWorld('regdesk', Object.freeze({ transport: 'electron' as const }));
+type Listener = (payload: unknown) => void;
+
+const api = {
+  transport: 'electron' as const,
+  call(channel: string, request: unknown): Promise<unknown> {
+    return ipcRenderer.invoke('regdesk:call', String(channel), request);
+  },
+  on(event: string, listener: Listener): () => void {
+    const wrapped = (_e: IpcRendererEvent, name: unknown, payload: unknown): void => {
+      if (name === event) listener(payload);
+    };
+    ipcRenderer.on('regdesk:event', wrapped);
+    return () => {
+      ipcRenderer.removeListener('regdesk:event', wrapped);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('regdeskBridge', Object.freeze(api));

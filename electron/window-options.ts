@@ -29,3 +29,24 @@ export function windowOptions(preloadPath: string): BrowserWindowConstructorOpti
     },
   };
 }
+
+/** True for our own UI's URLs: what an IPC sender frame must be. Parsed, never matched as a string prefix. */
+export function isAppUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === `${APP_SCHEME}:` && parsed.host === 'ui' && !parsed.username && !parsed.password;
+  } catch {
+    return false;
+  }
+}
+
+/** Links the app may hand to the OS browser: https only, no credentials in them. */
+export function isSafeExternalUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' && !parsed.username && !parsed.password && parsed.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}

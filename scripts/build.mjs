@@ -8,7 +8,8 @@ const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'l
 
 await rm('dist', { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/main.cjs', format: 'cjs', external: ['electron'] }),
+  // The app bundles its npm dependencies (electron-store and conf are ESM-only) but keytar, a native module.
+  build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/main.cjs', format: 'cjs', packages: undefined, external: ['electron', 'keytar'] }),
   // Sandboxed preloads must be CommonJS and may only require 'electron'.
   build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/preload.cjs', format: 'cjs', packages: undefined, external: ['electron'] }),
   build({ ...common, entryPoints: ['electron/cli/index.ts'], outfile: 'dist/cli.js', format: 'esm', banner: { js: '#!/usr/bin/env node' } }),
