@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           // One run-wide registry holds the expensive fixtures (1,050 repositories, 1,200 tags).
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 60_000,

@@ -109,8 +109,13 @@ export async function startServer(options: ServeOptions): Promise<Server> {
     if (!allowedHosts().includes(req.headers.host ?? '')) return refuse(res, 403, 'foreign Host refused');
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().includes(origin)) return refuse(res, 403, 'foreign Origin refused');
-    const given = (req.headers[TOKEN_HEADER] as string | undefined) ?? url.searchParams.get('token');
+    const cookieName = `regdesk_token_${port}`;
+    const cookie = (req.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${cookieName}=`))?.slice(cookieName.length + 1);
+    const fromQuery = url.searchParams.get('token');
+    const given = (req.headers[TOKEN_HEADER] as string | undefined) ?? fromQuery ?? cookie;
     if (!tokenMatches(given, token)) return refuse(res, 401, 'missing or wrong token: open the URL regdesk serve printed');
+    // The page's own assets and event stream carry the token as a strict same-site cookie.
+    if (fromQuery) res.setHeader('set-cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
 
     if (req.method === 'POST' && url.pathname.startsWith('/rpc/')) {
       const channel = decodeURIComponent(url.pathname.slice(5));

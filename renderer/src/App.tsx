@@ -1,11 +1,38 @@
-import { APP_NAME } from '../../shared/app';
+import { useState } from 'react';
+import { useCopyJobs } from './api';
+import { CopyDialog, type CopyDraft } from './components/CopyDialog';
+import { CopyQueue } from './components/CopyQueue';
+import { ImageDetails } from './components/ImageDetails';
+import { Repositories } from './components/Repositories';
+import { Sidebar } from './components/Sidebar';
+import { Tags } from './components/Tags';
 
-/** Placeholder shell until the renderer issue lands: proves the build, the CSP and the shared import. */
 export function App() {
+  const [registry, setRegistry] = useState<string | undefined>();
+  const [repository, setRepository] = useState<string | undefined>();
+  const [tag, setTag] = useState<string | undefined>();
+  const [draft, setDraft] = useState<CopyDraft | undefined>();
+  const jobs = useCopyJobs();
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', padding: 24 }}>
-      <h1>{APP_NAME}</h1>
-      <p>Registry browser. The user interface is under construction.</p>
-    </main>
+    <div className="app">
+      <div className="side">
+        <Sidebar
+          selected={registry}
+          onSelect={(host) => { setRegistry(host); setRepository(undefined); setTag(undefined); }}
+          onDropImage={(target, image) => setDraft({ image, targetRegistry: target })}
+        />
+        <CopyQueue jobs={jobs} />
+      </div>
+      <main className="main">
+        {!registry && <div className="placeholder">Pick a registry on the left, or add one with +.</div>}
+        {registry && <Repositories key={registry} registry={registry} selected={repository} onSelect={(r) => { setRepository(r); setTag(undefined); }} />}
+        {registry && repository && (
+          <Tags key={`${registry}/${repository}`} registry={registry} repository={repository} selected={tag} onSelect={setTag}
+            onCopy={(image) => setDraft({ image, targetRegistry: registry })} />
+        )}
+        {registry && repository && tag && <ImageDetails key={`${registry}/${repository}:${tag}`} registry={registry} repository={repository} tag={tag} />}
+      </main>
+      {draft && <CopyDialog draft={draft} onClose={() => setDraft(undefined)} onStarted={() => setDraft(undefined)} />}
+    </div>
   );
 }

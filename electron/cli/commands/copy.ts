@@ -3,6 +3,7 @@
  * terminal's stderr. `--dry-run` prints the plan and writes nothing.
  */
 import type { CopyPlanSummary, CopyProgress } from '../../../shared/copy';
+import { formatPlatformRef, humanBytes } from '../../../shared/format';
 import { shortDigest } from '../../registry/digest';
 import { copyImage } from '../../registry/copy/copy';
 import { planCopy, type CopyRequest } from '../../registry/copy/plan';
@@ -10,17 +11,6 @@ import { parsePlatform } from '../../registry/platform';
 import { parseReference } from '../../registry/reference';
 import { boolFlag, expectPositionals, intFlag, stringFlag, usageError } from '../args';
 import type { CliContext } from '../context';
-
-export function humanBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}
 
 function bar(done: number, total: number, width = 24): string {
   const filled = total > 0 ? Math.round((done / total) * width) : width;
@@ -46,7 +36,7 @@ export function describePlan(plan: CopyPlanSummary): string[] {
   return [
     `copy ${plan.source} → ${plan.destination}`,
     `digest ${plan.digest}${plan.digest !== plan.sourceDigest ? ` (source ${plan.sourceDigest})` : ''}`,
-    ...(plan.platforms.length ? [`platforms ${plan.platforms.map((p) => `${p.os}/${p.architecture}${p.variant ? '/' + p.variant : ''}`).join(', ')}`] : []),
+    ...(plan.platforms.length ? [`platforms ${plan.platforms.map(formatPlatformRef).join(', ')}`] : []),
     `manifests ${plan.manifests.length} (${plan.manifests.filter((m) => m.exists).length} present)`,
     `blobs ${plan.blobs.length}: ${count('upload')} to transfer (${humanBytes(plan.bytesToTransfer)}), ${count('mount')} to mount, ${count('exists')} present`,
   ];

@@ -6,7 +6,7 @@ import type { PlatformEntry } from '../../registry/api/image';
 import type { ImageManifest } from '../../registry/api/manifest-types';
 import { formatPlatform, parsePlatform, type Platform } from '../../registry/platform';
 import { parseReference, parseRegistryUrl, parseRepository, type ImageReference } from '../../registry/reference';
-import { sortTagsByVersion } from '../../registry/versions';
+import { sortTagsByVersion } from '../../../shared/versions';
 import { expectPositionals, stringFlag, usageError } from '../args';
 import type { CliContext } from '../context';
 

@@ -3,7 +3,7 @@ import { syncRepository } from '../../registry/copy/sync';
 import { parseRepository } from '../../registry/reference';
 import { expectPositionals, intFlag, stringFlag } from '../args';
 import type { CliContext } from '../context';
-import { humanBytes } from './copy';
+import { humanBytes } from '../../../shared/format';
 
 export async function sync(ctx: CliContext): Promise<number> {
   const [srcArg, dstArg] = expectPositionals(ctx.parsed, ['SRC_REPO', 'DST_REPO'], 'sync');

@@ -1,0 +1,48 @@
+/**
+ * The renderer's data layer: one API object (preload or HTTP) and react-query
+ * hooks derived from the contract's channel names, so no channel is paired by
+ * hand. Copy-job events are folded into the `copy.list` query.
+ */
+import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import type { Channel, CopyJobView, RequestOf, ResponseOf } from '../../shared/contract';
+import { createApi } from './transport';
+
+export const api = createApi();
+
+export function useCall<C extends Channel>(channel: C, request: RequestOf<C> | undefined, options: Partial<UseQueryOptions<ResponseOf<C>>> = {}) {
+  return useQuery<ResponseOf<C>>({
+    queryKey: [channel, request],
+    queryFn: () => api.call(channel, request as RequestOf<C>),
+    enabled: request !== undefined,
+    staleTime: 30_000,
+    ...options,
+  });
+}
+
+export function useAction<C extends Channel>(channel: C, invalidates: Channel[] = []) {
+  const client = useQueryClient();
+  return useMutation<ResponseOf<C>, Error, RequestOf<C>>({
+    mutationFn: (request) => api.call(channel, request),
+    onSuccess: () => {
+      for (const key of invalidates) void client.invalidateQueries({ queryKey: [key] });
+    },
+  });
+}
+
+/** Keeps `copy.list` current from `copy.updated` events. */
+export function useCopyJobs(): CopyJobView[] {
+  const client = useQueryClient();
+  const jobs = useCall('copy.list', {}, { staleTime: Infinity });
+  useEffect(
+    () =>
+      api.on('copy.updated', (job) => {
+        client.setQueryData<CopyJobView[]>(['copy.list', {}], (old = []) => {
+          const others = old.filter((j) => j.id !== job.id);
+          return [job, ...others];
+        });
+      }),
+    [client],
+  );
+  return jobs.data ?? [];
+}

@@ -1,0 +1,77 @@
+import { useMemo, useState } from 'react';
+import { useCall } from '../api';
+import { ErrorView } from './ErrorView';
+import { VirtualList } from './VirtualList';
+
+interface Row {
+  path: string;
+  label: string;
+  depth: number;
+  leaf: boolean;
+  folder: boolean;
+}
+
+/** Repositories as a tree of path segments; a filter shows matching repositories flat. */
+function rows(names: string[], open: Set<string>, filter: string): Row[] {
+  if (filter) return names.filter((n) => n.includes(filter)).map((n) => ({ path: n, label: n, depth: 0, leaf: true, folder: false }));
+  const out: Row[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    const parts = name.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const prefix = parts.slice(0, i + 1).join('/');
+      const parent = parts.slice(0, i).join('/');
+      if (i > 0 && !open.has(parent)) break;
+      const leaf = i === parts.length - 1;
+      const key = `${prefix}|${leaf}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ path: prefix, label: parts[i]!, depth: i, leaf, folder: !leaf });
+    }
+  }
+  return out;
+}
+
+export function Repositories({ registry, selected, onSelect }: { registry: string; selected?: string; onSelect: (repository: string) => void }) {
+  const catalog = useCall('catalog.list', { registry }, { retry: false });
+  const [filter, setFilter] = useState('');
+  const [open, setOpen] = useState<Set<string>>(new Set());
+  const [typed, setTyped] = useState('');
+  const names = catalog.data?.repositories ?? [];
+  const visible = useMemo(() => rows(names, open, filter.trim()), [names, open, filter]);
+  return (
+    <section className="pane repositories" aria-label="Repositories">
+      <header className="pane-header">
+        <h2>Repositories</h2>
+        <span className="count">{catalog.data ? names.length : ''}</span>
+      </header>
+      <input className="filter" aria-label="Filter repositories" placeholder="Filter" value={filter} onChange={(e) => setFilter(e.target.value)} />
+      <form className="open-repo" onSubmit={(e) => { e.preventDefault(); if (typed.trim()) onSelect(typed.trim()); }}>
+        <input aria-label="Open repository" placeholder="open repository, e.g. library/nginx" value={typed} onChange={(e) => setTyped(e.target.value)} />
+      </form>
+      {catalog.isLoading && <div className="muted">Loading catalog…</div>}
+      {catalog.error && <ErrorView error={catalog.error} onRetry={() => void catalog.refetch()} />}
+      <VirtualList
+        label="Repository tree"
+        items={visible}
+        rowHeight={26}
+        render={(row) => (
+          <button
+            className={`tree-row ${row.leaf && row.path === selected ? 'selected' : ''}`}
+            style={{ paddingLeft: 8 + row.depth * 14 }}
+            role="option"
+            aria-selected={row.leaf && row.path === selected}
+            data-repository={row.leaf ? row.path : undefined}
+            onClick={() => {
+              if (row.folder) setOpen((o) => { const n = new Set(o); if (n.has(row.path)) n.delete(row.path); else n.add(row.path); return n; });
+              else onSelect(row.path);
+            }}
+          >
+            <span className="twisty">{row.folder ? (open.has(row.path) ? '▾' : '▸') : ''}</span>
+            {row.label}
+          </button>
+        )}
+      />
+    </section>
+  );
+}

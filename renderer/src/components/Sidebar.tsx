@@ -1,0 +1,97 @@
+import { useState, type DragEvent } from 'react';
+import type { RegistryView } from '../../../shared/contract';
+import { useAction, useCall } from '../api';
+import { ErrorView } from './ErrorView';
+
+export const DRAG_TYPE = 'application/x-regdesk-image';
+
+export interface DraggedImage {
+  registry: string;
+  repository: string;
+  tags: string[];
+}
+
+function RegistryRow({ registry, selected, onSelect, onDropImage }: { registry: RegistryView; selected: boolean; onSelect: () => void; onDropImage: (image: DraggedImage) => void }) {
+  const [over, setOver] = useState(false);
+  const accept = (e: DragEvent) => {
+    if (e.dataTransfer.types.includes(DRAG_TYPE)) {
+      e.preventDefault();
+      setOver(true);
+    }
+  };
+  return (
+    <li
+      className={`registry ${selected ? 'selected' : ''} ${over ? 'drop-target' : ''}`}
+      data-registry={registry.host}
+      onDragOver={accept}
+      onDragEnter={accept}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        setOver(false);
+        const data = e.dataTransfer.getData(DRAG_TYPE);
+        if (data) onDropImage(JSON.parse(data) as DraggedImage);
+      }}
+    >
+      <button className="registry-button" onClick={onSelect} aria-pressed={selected}>
+        <span className="registry-name">{registry.name}</span>
+        <span className="registry-meta">
+          {registry.credentials ? `signed in${registry.credentials.username ? ` as ${registry.credentials.username}` : ''}` : 'anonymous'}
+          {registry.rateLimit && ` · ${registry.rateLimit.remaining}/${registry.rateLimit.limit} pulls left`}
+        </span>
+      </button>
+    </li>
+  );
+}
+
+function AddRegistry({ onDone }: { onDone: (host: string) => void }) {
+  const [host, setHost] = useState('');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [insecure, setInsecure] = useState(false);
+  const add = useAction('registries.add', ['registries.list']);
+  const login = useAction('registries.login', ['registries.list']);
+  const busy = add.isPending || login.isPending;
+  return (
+    <form
+      className="add-registry"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const view = await add.mutateAsync({ host: host.trim(), insecure });
+        if (username && password) await login.mutateAsync({ host: view.host, username, password });
+        setPassword('');
+        onDone(view.host);
+      }}
+    >
+      <input aria-label="Registry address" placeholder="registry.example.com:5000" value={host} onChange={(e) => setHost(e.target.value)} required />
+      <input aria-label="User name" placeholder="user (optional)" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" />
+      <input aria-label="Password" placeholder="password or token" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" />
+      <label className="checkbox">
+        <input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> allow plain HTTP
+      </label>
+      <button type="submit" disabled={busy}>{busy ? 'Checking…' : 'Add registry'}</button>
+      {(add.error || login.error) && <ErrorView error={add.error ?? login.error} />}
+    </form>
+  );
+}
+
+export function Sidebar({ selected, onSelect, onDropImage }: { selected?: string; onSelect: (host: string) => void; onDropImage: (target: string, image: DraggedImage) => void }) {
+  const registries = useCall('registries.list', {});
+  const [adding, setAdding] = useState(false);
+  return (
+    <nav className="sidebar" aria-label="Registries">
+      <div className="sidebar-header">
+        <h2>Registries</h2>
+        <button className="icon" title="Add a registry" aria-label="Add a registry" onClick={() => setAdding(!adding)}>+</button>
+      </div>
+      {adding && <AddRegistry onDone={(host) => { setAdding(false); onSelect(host); }} />}
+      {registries.isLoading && <div className="muted">Loading…</div>}
+      {registries.error && <ErrorView error={registries.error} onRetry={() => void registries.refetch()} />}
+      <ul className="registries">
+        {(registries.data ?? []).map((r) => (
+          <RegistryRow key={r.host} registry={r} selected={r.host === selected} onSelect={() => onSelect(r.host)} onDropImage={(image) => onDropImage(r.host, image)} />
+        ))}
+      </ul>
+      {registries.data?.length === 0 && <div className="muted empty">No registries yet. Add one with +.</div>}
+    </nav>
+  );
+}
