@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newerVersions, parseTagVersion, sortTagsByVersion } from '../../electron/registry/versions';
+import { newerVersions, parseTagVersion, sortTagsByVersion } from '../../shared/versions';
 
 describe('parseTagVersion', () => {
   it.each([

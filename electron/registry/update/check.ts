@@ -12,7 +12,7 @@ import { isIndexMediaType } from '../media-types';
 import { inParallel } from '../parallel';
 import { formatPlatform, type Platform } from '../platform';
 import type { ImageReference } from '../reference';
-import { newerVersions, type TagVerdict } from '../versions';
+import { newerVersions, type TagVerdict } from '../../../shared/versions';
 
 export type WatchRule = 'digest' | 'version' | 'both';
 
