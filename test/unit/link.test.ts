@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { nextLink, parseLinks } from '../../electron/registry/link';
-import { RegistryError } from '../../shared/errors';
+import { errorOf } from '../helpers/errors';
 
 const base = new URL('https://registry.example:5000/v2/_catalog?n=100');
 
-function errorOf(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RegistryError);
-    return error as RegistryError;
-  }
-  throw new Error('expected a RegistryError, nothing was thrown');
-}
 
 describe('nextLink', () => {
   it('resolves the relative link distribution sends', () => {

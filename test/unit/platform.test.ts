@@ -9,16 +9,8 @@ import {
   type Platform,
 } from '../../electron/registry/platform';
 import { RegistryError } from '../../shared/errors';
+import { errorOf } from '../helpers/errors';
 
-function errorOf(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RegistryError);
-    return error as RegistryError;
-  }
-  throw new Error('expected a RegistryError, nothing was thrown');
-}
 
 describe('parsePlatform', () => {
   it.each<[string, Platform]>([

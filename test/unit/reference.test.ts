@@ -7,18 +7,10 @@ import {
   parseRepository,
 } from '../../electron/registry/reference';
 import { RegistryError } from '../../shared/errors';
+import { errorOf } from '../helpers/errors';
 
 const D = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-function errorOf(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RegistryError);
-    return error as RegistryError;
-  }
-  throw new Error('expected a RegistryError, nothing was thrown');
-}
 
 function partOf(fn: () => unknown): string | undefined {
   const error = errorOf(fn);

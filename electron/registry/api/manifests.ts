@@ -10,7 +10,7 @@ import { digestOf, isDigest, parseDigest } from '../digest';
 import { MANIFEST_ACCEPT, MEDIA_TYPES } from '../media-types';
 import { MAX_MANIFEST_BYTES, readBounded } from '../transport/body';
 import { errorForStatus } from '../transport/status-errors';
-import type { Fetch, RegistryResponse } from '../transport/types';
+import type { Fetch, RegistryRequest, RegistryResponse } from '../transport/types';
 import { parseManifest, type ParsedManifest } from './manifest-types';
 
 export interface ManifestTarget {
@@ -75,17 +75,23 @@ function mediaTypeOf(res: RegistryResponse, parsed: ParsedManifest): string {
   return parsed.kind === 'index' ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest;
 }
 
-export async function getManifest(fetch: Fetch, t: ManifestTarget, options: CallOptions = {}): Promise<FetchedManifest> {
-  const where = { registry: t.registry, repository: t.repository };
-  const res = await fetch({
-    ...where,
-    method: 'GET',
+/** GET and HEAD of a manifest: every format we read, pull scope, and mirrors allowed. */
+function readRequest(t: ManifestTarget, method: 'GET' | 'HEAD', options: CallOptions): RegistryRequest {
+  return {
+    registry: t.registry,
+    repository: t.repository,
+    method,
     target: `/v2/${t.repository}/manifests/${t.reference}`,
     headers: { accept: MANIFEST_ACCEPT },
     scopes: [pullScope(t.repository)],
     mirrorable: true,
     ...(options.signal ? { signal: options.signal } : {}),
-  });
+  };
+}
+
+export async function getManifest(fetch: Fetch, t: ManifestTarget, options: CallOptions = {}): Promise<FetchedManifest> {
+  const where = { registry: t.registry, repository: t.repository };
+  const res = await fetch(readRequest(t, 'GET', options));
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'manifest' });
   const bytes = await readBounded(res, MAX_MANIFEST_BYTES, { ...where, what: describe(t) });
   const digest = checkDigest(t, bytes, res.headers['docker-content-digest']);
@@ -96,15 +102,7 @@ export async function getManifest(fetch: Fetch, t: ManifestTarget, options: Call
 /** HEAD: digest, media type and size without the body. Undefined when the manifest does not exist. */
 export async function headManifest(fetch: Fetch, t: ManifestTarget, options: CallOptions = {}): Promise<ManifestHead | undefined> {
   const where = { registry: t.registry, repository: t.repository };
-  const res = await fetch({
-    ...where,
-    method: 'HEAD',
-    target: `/v2/${t.repository}/manifests/${t.reference}`,
-    headers: { accept: MANIFEST_ACCEPT },
-    scopes: [pullScope(t.repository)],
-    mirrorable: true,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const res = await fetch(readRequest(t, 'HEAD', options));
   await res.body.dump();
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'manifest' });

@@ -6,13 +6,18 @@
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-amz-security-token']);
 
-export function redactUrl(url: URL | string): string {
-  let parsed: URL;
+/** A private copy of the URL (we edit it), or undefined when it does not parse. */
+function copyOf(url: URL | string): URL | undefined {
   try {
-    parsed = typeof url === 'string' ? new URL(url) : new URL(url.toString());
+    return new URL(url.toString());
   } catch {
-    return '<invalid url>';
+    return undefined;
   }
+}
+
+export function redactUrl(url: URL | string): string {
+  const parsed = copyOf(url);
+  if (!parsed) return '<invalid url>';
   parsed.username = '';
   parsed.password = '';
   const hadQuery = parsed.search !== '';
@@ -23,12 +28,8 @@ export function redactUrl(url: URL | string): string {
 
 /** Keeps the query of registry API URLs whose parameters are not secret (`n`, `last`, `mount`, `from`, `digest`). */
 export function redactApiUrl(url: URL | string): string {
-  let parsed: URL;
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : new URL(url.toString());
-  } catch {
-    return '<invalid url>';
-  }
+  const parsed = copyOf(url);
+  if (!parsed) return '<invalid url>';
   const safe = new Set(['n', 'last', 'mount', 'from', 'digest', 'artifactType', 'scope', 'service']);
   const keys = [...parsed.searchParams.keys()];
   if (keys.every((k) => safe.has(k)) && !parsed.username && !parsed.password) return parsed.toString();
