@@ -50,7 +50,8 @@ const MAX_RESUMES = 3;
 async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
   const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal });
   const verifier = new DigestVerifier(parseDigest(blob.digest));
-  const body = new PassThrough();
+  // A deep buffer: fewer drain waits between the source and the upload (memory stays bounded per blob).
+  const body = new PassThrough({ highWaterMark: 256 * 1024 });
   let failure: unknown;
   const pump = (async () => {
     try {
