@@ -56,9 +56,9 @@ export const COMMANDS: Record<string, Command> = {
     run: check,
   },
   serve: {
-    usage: 'serve [--port N] [--registry URL]... [--open]',
-    summary: 'serve the user interface on loopback HTTP (prints the URL with its token)',
-    flags: { port: { value: true }, registry: { value: true, repeat: true }, open: {} },
+    usage: 'serve [--port N] [--registry URL]... [--open] [--demo]',
+    summary: 'serve the user interface on loopback HTTP (prints the URL with its token); --demo adds two sample registries',
+    flags: { port: { value: true }, registry: { value: true, repeat: true }, open: {}, demo: {} },
     run: serve,
   },
   login: {

@@ -3,7 +3,7 @@
  * --json shapes, exit codes, messages for bad input, and Ctrl-C during cp.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildImage, defaultLayers } from '../rig/images';
+import { buildImage, defaultLayers } from '../../electron/demo/images';
 import { pushImage, pushStandardFixtures, type StandardFixtures } from '../rig/fixtures';
 import { RigPusher } from '../rig/push';
 import { DEFAULT_BASIC_USERS, startRegistry, type RigRegistry } from '../rig/registry';

@@ -13,7 +13,7 @@ import { isRegistryError } from '../../shared/errors';
 import { RegistryClient } from '../../electron/registry/client';
 import { copyImage } from '../../electron/registry/copy/copy';
 import { planCopy } from '../../electron/registry/copy/plan';
-import { buildImage, defaultLayers } from '../rig/images';
+import { buildImage, defaultLayers } from '../../electron/demo/images';
 import { pushImage } from '../rig/fixtures';
 import { RigPusher } from '../rig/push';
 import { DEFAULT_BASIC_USERS, startRegistry, type RigRegistry } from '../rig/registry';

@@ -8,7 +8,7 @@ import { isRegistryError } from '../../shared/errors';
 import { RegistryClient } from '../../electron/registry/client';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { pushImage, type PushedImage } from '../rig/fixtures';
-import { buildImage, MT, sha256 } from '../rig/images';
+import { buildImage, MT, sha256 } from '../../electron/demo/images';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 

@@ -12,7 +12,7 @@ import { RegistryClient, type RegistryClientOptions } from '../../electron/regis
 import { copyImage } from '../../electron/registry/copy/copy';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { pushImage, type PushedImage } from '../rig/fixtures';
-import { buildImage, defaultLayers } from '../rig/images';
+import { buildImage, defaultLayers } from '../../electron/demo/images';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 
 let source: RigRegistry;

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushStandardFixtures, type StandardFixtures } from '../rig/fixtures';
-import { buildImage } from '../rig/images';
+import { buildImage } from '../../electron/demo/images';
 import { startKeyring } from '../rig/keyring';
 import { WATCHDOG_SCRIPT } from '../rig/process';
 import { RigPusher } from '../rig/push';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRegistryError } from '../../shared/errors';
 import { RegistryClient } from '../../electron/registry/client';
 import { syncRepository } from '../../electron/registry/copy/sync';
-import { buildImage } from '../rig/images';
+import { buildImage } from '../../electron/demo/images';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { cli } from '../helpers/cli';

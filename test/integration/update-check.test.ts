@@ -8,7 +8,7 @@ import { RegistryClient } from '../../electron/registry/client';
 import { parseReference } from '../../electron/registry/reference';
 import { checkUpdates } from '../../electron/registry/update/check';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
-import { buildImage, buildIndex } from '../rig/images';
+import { buildImage, buildIndex } from '../../electron/demo/images';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { cli } from '../helpers/cli';

@@ -2,7 +2,7 @@
  * The rig's standard images and the large fixtures (many tags, many
  * repositories), pushed fast: parallel requests and cross-repository mounts.
  */
-import { buildImage, buildMultiPlatform, type Platform, type RigManifest } from './images';
+import { buildImage, buildMultiPlatform, type Platform, type RigManifest } from '../../electron/demo/images';
 import { inParallel, RigPusher } from './push';
 import type { RigRegistry } from './registry';
 

@@ -4,7 +4,7 @@
  * Basic or bearer-token auth answered from the rig's own knowledge of the users.
  */
 import { request, type Dispatcher } from 'undici';
-import { allBlobs, type RigManifest } from './images';
+import { allBlobs, type RigManifest } from '../../electron/demo/images';
 import type { RigRegistry } from './registry';
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

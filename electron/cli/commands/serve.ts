@@ -7,7 +7,10 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalRegistry } from '../../credentials/registry-keys';
+import { createDiscovery } from '../../credentials/discovery';
+import { startDemo } from '../../demo/demo';
 import { createHandlers } from '../../ipc/handlers';
+import { RegistryClient } from '../../registry/client';
 import { startServer, type Server } from '../../ipc/serve';
 import { parseRegistryUrl } from '../../registry/reference';
 import { boolFlag, intFlag, listFlag } from '../args';
@@ -21,8 +24,15 @@ export function rendererDir(): string {
 export async function serve(ctx: CliContext): Promise<number> {
   const port = intFlag(ctx.parsed, 'port', 0, 65535);
   const extra = listFlag(ctx.parsed, 'registry').map((u) => parseRegistryUrl(u));
-  const client = await ctx.client();
-  const { settings, discovery } = await ctx.services();
+  const { settings } = await ctx.services();
+  const transport = await ctx.transportOptions();
+  const demo = boolFlag(ctx.parsed, 'demo')
+    ? await startDemo((credentialFor) => new RegistryClient({ ...transport, credentials: async (host) => credentialFor(host) }))
+    : undefined;
+  // Demo passwords live in memory for this session only; they are never printed or stored.
+  const demoCredentials = new Map((demo?.registries ?? []).filter((r) => r.credential).map((r) => [r.host, r.credential!]));
+  const discovery = createDiscovery({ explicit: (host) => demoCredentials.get(host), store: ctx.store(), env: ctx.io.env });
+  const client = new RegistryClient({ ...transport, credentials: discovery.source });
   // The handlers emit through the server, which needs the handlers first.
   const bound: { server?: Server } = {};
   const handlers = createHandlers({
@@ -30,9 +40,12 @@ export async function serve(ctx: CliContext): Promise<number> {
     settings,
     store: ctx.store(),
     discovery,
-    transport: await ctx.transportOptions(),
-    // --registry: shown for this session, not saved.
-    sessionRegistries: extra.map((r) => ({ host: canonicalRegistry(r.host), insecure: r.scheme === 'http', skipVerify: false })),
+    transport,
+    // --registry and the demo: shown for this session, not saved.
+    sessionRegistries: [
+      ...(demo?.registries ?? []).map((r) => ({ host: r.host, name: r.name, insecure: true, skipVerify: false })),
+      ...extra.map((r) => ({ host: canonicalRegistry(r.host), insecure: r.scheme === 'http', skipVerify: false })),
+    ],
     emit: (event, payload) => bound.server?.emit(event, payload),
   });
   const server = (bound.server = await startServer({ handlers, staticDir: rendererDir(), ...(port ? { port } : {}) }));
@@ -46,5 +59,7 @@ export async function serve(ctx: CliContext): Promise<number> {
     ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await server.close();
+  await client.close();
+  await demo?.stop();
   return 0;
 }

@@ -1,0 +1,164 @@
+/**
+ * Builds real images in memory (gzip'd tar layers, config, manifests, indexes)
+ * in Docker schema2 or OCI form: the samples of `regdesk serve --demo` and the
+ * test rig's fixtures. Small by design.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { tar, type TarEntry } from './tar-writer';
+
+export const MT = {
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+  ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerConfig: 'application/vnd.docker.container.image.v1+json',
+  dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  inToto: 'application/vnd.in-toto+json',
+} as const;
+
+export interface RigBlob {
+  digest: string;
+  mediaType: string;
+  bytes: Buffer;
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+/** A manifest with everything needed to push it: its blobs and, for an index, its children. */
+export interface RigManifest {
+  digest: string;
+  mediaType: string;
+  bytes: Buffer;
+  blobs: RigBlob[];
+  children: RigManifest[];
+  platform?: Platform;
+  /** For image manifests: the parsed config, so tests can compare. */
+  config?: Record<string, unknown>;
+}
+
+export const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+const blob = (mediaType: string, bytes: Buffer): RigBlob => ({ digest: sha256(bytes), mediaType, bytes });
+const descriptor = (b: { digest: string; mediaType: string; bytes: Buffer }): Record<string, unknown> => ({
+  mediaType: b.mediaType,
+  digest: b.digest,
+  size: b.bytes.length,
+});
+
+export interface ImageSpec {
+  format?: 'oci' | 'docker';
+  platform?: Platform;
+  /** Each layer's tar entries; default: one small layer with a release file and some random bytes. */
+  layers?: TarEntry[][];
+  /** Random payload bytes per default layer (uniqueness and size). */
+  layerBytes?: number;
+  labels?: Record<string, string>;
+  env?: string[];
+  cmd?: string[];
+  entrypoint?: string[];
+  created?: string;
+}
+
+export function defaultLayers(platform: Platform, count: number, bytes: number): TarEntry[][] {
+  const layers: TarEntry[][] = [];
+  for (let i = 0; i < count; i++) {
+    layers.push([
+      { type: 'dir', name: 'etc/' },
+      { type: 'file', name: `etc/layer-${i}`, content: `${platform.os}/${platform.architecture}${platform.variant ? '/' + platform.variant : ''} layer ${i}\n` },
+      { type: 'file', name: `data/random-${i}.bin`, content: randomBytes(bytes) },
+    ]);
+  }
+  return layers;
+}
+
+export function buildImage(spec: ImageSpec = {}): RigManifest {
+  const format = spec.format ?? 'oci';
+  const platform = spec.platform ?? { os: 'linux', architecture: 'amd64' };
+  const layerEntries = spec.layers ?? defaultLayers(platform, 2, spec.layerBytes ?? 2048);
+  const layerType = format === 'oci' ? MT.ociLayerGzip : MT.dockerLayer;
+  const tars = layerEntries.map((entries) => tar(entries));
+  const layers = tars.map((t) => blob(layerType, gzipSync(t)));
+  const created = spec.created ?? '2026-01-02T03:04:05Z';
+  const config = {
+    created,
+    author: 'regdesk test rig',
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    config: {
+      Env: spec.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin', 'REGDESK_FIXTURE=1'],
+      Cmd: spec.cmd ?? ['/bin/sh'],
+      ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+      WorkingDir: '/',
+      Labels: spec.labels ?? { 'org.opencontainers.image.title': 'regdesk fixture' },
+    },
+    rootfs: { type: 'layers', diff_ids: tars.map((t) => sha256(t)) },
+    history: [
+      ...tars.map((_, i) => ({ created, created_by: `/bin/sh -c #(nop) ADD layer ${i}` })),
+      { created, created_by: '/bin/sh -c #(nop) CMD ["/bin/sh"]', empty_layer: true },
+    ],
+  };
+  const configBlob = blob(format === 'oci' ? MT.ociConfig : MT.dockerConfig, Buffer.from(JSON.stringify(config)));
+  const manifestType = format === 'oci' ? MT.ociManifest : MT.dockerManifest;
+  const manifest = { schemaVersion: 2, mediaType: manifestType, config: descriptor(configBlob), layers: layers.map(descriptor) };
+  const bytes = Buffer.from(JSON.stringify(manifest, null, 2));
+  return { digest: sha256(bytes), mediaType: manifestType, bytes, blobs: [configBlob, ...layers], children: [], platform, config };
+}
+
+/** A BuildKit-style attestation manifest attached to `subject` in an index (platform unknown/unknown). */
+export function buildAttestation(subject: RigManifest): RigManifest {
+  const statement = blob(MT.inToto, Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v0.1', subject: [{ digest: { sha256: subject.digest.slice(7) } }] })));
+  const configBlob = blob(MT.ociConfig, Buffer.from(JSON.stringify({ architecture: 'unknown', os: 'unknown', config: {}, rootfs: { type: 'layers', diff_ids: [statement.digest] } })));
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MT.ociManifest,
+    config: descriptor(configBlob),
+    layers: [{ ...descriptor(statement), annotations: { 'in-toto.io/predicate-type': 'https://spdx.dev/Document' } }],
+  };
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  return { digest: sha256(bytes), mediaType: MT.ociManifest, bytes, blobs: [configBlob, statement], children: [], platform: { os: 'unknown', architecture: 'unknown' } };
+}
+
+export function buildIndex(children: RigManifest[], format: 'oci' | 'docker' = 'oci', attestationsFor: RigManifest[] = []): RigManifest {
+  const attestations = attestationsFor.map((subject) => ({ subject, att: buildAttestation(subject) }));
+  const entries = [
+    ...children.map((c) => ({ ...descriptor(c), platform: c.platform })),
+    ...attestations.map(({ subject, att }) => ({
+      ...descriptor(att),
+      platform: { architecture: 'unknown', os: 'unknown' },
+      annotations: { 'vnd.docker.reference.digest': subject.digest, 'vnd.docker.reference.type': 'attestation-manifest' },
+    })),
+  ];
+  const mediaType = format === 'oci' ? MT.ociIndex : MT.dockerList;
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries }, null, 2));
+  return { digest: sha256(bytes), mediaType, bytes, blobs: [], children: [...children, ...attestations.map((a) => a.att)] };
+}
+
+/** The multi-platform image of the fixtures: amd64, arm64/v8, arm/v7 and an attestation. */
+export function buildMultiPlatform(format: 'oci' | 'docker' = 'oci'): RigManifest {
+  const platforms: Platform[] = [
+    { os: 'linux', architecture: 'amd64' },
+    { os: 'linux', architecture: 'arm64', variant: 'v8' },
+    { os: 'linux', architecture: 'arm', variant: 'v7' },
+  ];
+  const children = platforms.map((platform) => buildImage({ format, platform }));
+  return buildIndex(children, format, format === 'oci' ? [children[0]!] : []);
+}
+
+/** Every blob of a manifest tree, without duplicates. */
+export function allBlobs(manifest: RigManifest): RigBlob[] {
+  const seen = new Map<string, RigBlob>();
+  const walk = (m: RigManifest): void => {
+    for (const b of m.blobs) seen.set(b.digest, b);
+    m.children.forEach(walk);
+  };
+  walk(manifest);
+  return [...seen.values()];
+}

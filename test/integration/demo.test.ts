@@ -1,0 +1,47 @@
+/** `regdesk serve --demo`: two sample registries that a newcomer can browse at once, gone when serve stops. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/cli';
+
+const run = promisify(execFile);
+
+async function demoProcesses(): Promise<string> {
+  return run('pgrep', ['-af', 'docker-registry serve .*regdesk-demo-']).then((r) => r.stdout.trim(), () => '');
+}
+
+describe('serve --demo', () => {
+  it('starts an open and a password registry with samples, signed in, and stops them with serve', async () => {
+    const serve = startCli(['serve', '--demo']);
+    const url = await new Promise<string>((resolve, reject) => {
+      serve.child.stdout!.on('data', (d: Buffer) => {
+        const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/.exec(d.toString());
+        if (match) resolve(match[0]);
+      });
+      void serve.done.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
+    });
+    const { origin, searchParams } = new URL(url);
+    const rpc = async (channel: string, body: unknown) => {
+      const res = await request(`${origin}/rpc/${channel}`, { method: 'POST', headers: { 'x-regdesk-token': searchParams.get('token')! }, body: JSON.stringify(body) });
+      return (await res.body.json()) as { ok: boolean; result: any };
+    };
+    try {
+      const registries = (await rpc('registries.list', {})).result as Array<{ host: string; name: string; credentials: { origin: string; username?: string } | null }>;
+      expect(registries.map((r) => r.name)).toEqual(['demo-open', 'demo-private']);
+      expect(registries[1]!.credentials).toEqual({ origin: 'explicit', username: 'demo' });
+      const catalog = await rpc('catalog.list', { registry: registries[0]!.host });
+      expect(catalog.result.repositories).toEqual(['samples/hello', 'samples/tools', 'samples/web', 'team/api/server']);
+      const tags = await rpc('tags.list', { registry: registries[0]!.host, repository: 'samples/web' });
+      expect([...tags.result.tags].sort()).toEqual(['1.0', '1.1', '2.0', 'latest']);
+      const privateCatalog = await rpc('catalog.list', { registry: registries[1]!.host });
+      expect(privateCatalog.result.repositories).toEqual(['private/base']);
+      expect(await demoProcesses()).not.toBe('');
+    } finally {
+      serve.child.kill('SIGTERM');
+    }
+    const result = await serve.done;
+    expect(result.code).toBe(0);
+    expect(await demoProcesses()).toBe('');
+  });
+});
