@@ -4,7 +4,7 @@
  * wires them to Electron: the window, the app protocol, IPC with sender checks,
  * and the guards on navigation, new windows, permissions and network access.
  */
-import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, shell, type WebFrameMain } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, Notification, protocol, session, shell, Tray, type WebFrameMain } from 'electron';
 import ElectronStore from 'electron-store';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -76,15 +76,49 @@ function createWindow(services: ReturnType<typeof createServices>): BrowserWindo
   return win;
 }
 
+/** A 16×16 tray icon, inline so packaging needs no extra file. */
+const TRAY_ICON = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAHElEQVR4nGNgGDRAP//1f1LwqAGjBgxXAwYMAADA/WyQyV83lAAAAABJRU5ErkJggg==';
+
 function start(): void {
   const services = createServices();
   const windows = (): BrowserWindow[] => BrowserWindow.getAllWindows();
+  const showWindow = (): void => {
+    const win = windows()[0] ?? createWindow(services);
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  };
+  const tray = new Tray(nativeImage.createFromDataURL(TRAY_ICON));
+  tray.setToolTip('regdesk');
+  tray.on('click', showWindow);
+  const setPending = (count: number): void => {
+    tray.setToolTip(count ? `regdesk: ${count} image update${count === 1 ? '' : 's'}` : 'regdesk');
+    if (process.platform === 'darwin') tray.setTitle(count ? String(count) : '');
+    tray.setContextMenu(Menu.buildFromTemplate([
+      { label: count ? `${count} pending update${count === 1 ? '' : 's'}` : 'No pending updates', enabled: false },
+      { label: 'Open regdesk', click: showWindow },
+      { label: 'Check now', click: () => void handlers.updates.checkNow().catch(() => undefined) },
+      { type: 'separator' },
+      { role: 'quit' },
+    ]));
+  };
   const handlers = createHandlers({
     ...services,
     emit: (event, payload) => {
       for (const win of windows()) win.webContents.send('regdesk:event', event, payload);
+      if (event === 'updates.changed') setPending((payload as Array<{ update: unknown }>).filter((v) => v.update).length);
+    },
+    notify: (count, fresh) => {
+      if (!services.settings.get().notifications.enabled || !Notification.isSupported()) return;
+      // One notification per check run, not per image; clicking it opens the window, whose sidebar lists what changed.
+      const first = fresh[0]!.image;
+      const notification = new Notification({ title: 'regdesk', body: count === 1 ? `${first} has an update` : `${count} watched images have updates` });
+      notification.on('click', showWindow);
+      notification.show();
     },
   });
+  setPending(handlers.updates.list().filter((v) => v.update).length);
+  handlers.updates.start();
 
   ipcMain.handle('regdesk:call', async (event, channel: unknown, request: unknown) => {
     if (!trusted(event.senderFrame)) {

@@ -105,6 +105,15 @@ export const CHANNELS = {
   'copy.start': { request: CopyRequestSchema, response: null as unknown as { id: string } },
   'copy.cancel': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as { cancelled: boolean } },
   'copy.list': { request: z.object({}), response: null as unknown as CopyJobView[] },
+  'watch.list': { request: z.object({}), response: null as unknown as WatchView[] },
+  'watch.add': {
+    request: z.object({ image: z.string().min(1).max(600), platform: platform.optional(), rule: z.enum(['digest', 'version', 'both']).default('both') }),
+    response: null as unknown as WatchView,
+  },
+  'watch.remove': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as { removed: boolean } },
+  /** Acknowledge what changed: the current digest and versions become the new baseline. */
+  'watch.dismiss': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as WatchView },
+  'updates.check': { request: z.object({}), response: null as unknown as WatchView[] },
 } as const;
 
 export type Channel = keyof typeof CHANNELS;
@@ -121,6 +130,7 @@ export function isChannel(name: string): name is Channel {
 /** Events pushed from the main side: copy progress and results. */
 export interface EventMap {
   'copy.updated': CopyJobView;
+  'updates.changed': WatchView[];
 }
 export type EventName = keyof EventMap;
 
@@ -131,4 +141,21 @@ export type Envelope<T> = { ok: true; result: T } | { ok: false; error: WireErro
 export interface RegdeskApi {
   call<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+}
+
+export interface WatchView {
+  id: string;
+  image: string;
+  /** The image's parts, for opening it in the UI. */
+  registry: string;
+  repository: string;
+  tag: string | null;
+  platform: string | null;
+  rule: 'digest' | 'version' | 'both';
+  /** The digest acknowledged last. */
+  digest: string | null;
+  lastCheckAt: string | null;
+  /** What changed since the acknowledged state, when something did. */
+  update: { digestChanged: boolean; remoteDigest: string | null; newerVersions: string[]; latestVersion: string | null } | null;
+  error: string | null;
 }

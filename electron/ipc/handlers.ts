@@ -4,7 +4,7 @@
  * (HTTP). `dispatch` validates every request against the channel's schema and
  * turns every failure into one serialised error; no handler returns a secret.
  */
-import type { CopyJobView, EventMap, EventName, ImageView, ParsedRequestOf, RegistryView, ResponseOf } from '../../shared/contract';
+import type { CopyJobView, EventMap, EventName, ImageView, ParsedRequestOf, RegistryView, ResponseOf, WatchView } from '../../shared/contract';
 import { CHANNELS, isChannel, type Channel, type Envelope } from '../../shared/contract';
 import { RegistryError, isRegistryError } from '../../shared/errors';
 import type { createDiscovery } from '../credentials/discovery';
@@ -17,6 +17,7 @@ import { parsePlatform } from '../registry/platform';
 import { parseRegistryHost } from '../registry/reference';
 import type { RegistryEntry } from '../settings/schema';
 import type { SettingsFile } from '../settings/settings-file';
+import { createUpdateService, type UpdateService } from '../update-service';
 import { createCopyJobs, type CopyJobs } from './copy-jobs';
 
 export interface HandlerDeps {
@@ -28,6 +29,8 @@ export interface HandlerDeps {
   transport?: Omit<RegistryClientOptions, 'credentials'>;
   /** Registries shown for this session only (`serve --registry`), not saved. */
   sessionRegistries?: RegistryEntry[];
+  /** Desktop notification for a check run that found updates (the app's; serve has none). */
+  notify?: (count: number, updates: WatchView[]) => void;
   emit<E extends EventName>(event: E, payload: EventMap[E]): void;
 }
 
@@ -42,9 +45,15 @@ function copyRequest(r: ParsedRequestOf<'copy.plan'>): CopyRequest {
   };
 }
 
-export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs } {
+export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; updates: UpdateService } {
   const { client, settings } = deps;
   const jobs = createCopyJobs(client, (job: CopyJobView) => deps.emit('copy.updated', job));
+  const updates = createUpdateService({
+    client,
+    settings,
+    changed: (views) => deps.emit('updates.changed', views),
+    ...(deps.notify ? { notify: deps.notify } : {}),
+  });
 
   const registries = (): RegistryEntry[] => {
     const saved = settings.get().registries;
@@ -108,8 +117,13 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs }
     'copy.start': async (r) => ({ id: jobs.start(copyRequest(r), { concurrency: settings.get().copy.concurrency }) }),
     'copy.cancel': async (r) => ({ cancelled: jobs.cancel(r.id) }),
     'copy.list': async () => jobs.list(),
+    'watch.list': async () => updates.list(),
+    'watch.add': async (r) => updates.add(r.image, r.platform, r.rule),
+    'watch.remove': async (r) => ({ removed: updates.remove(r.id) }),
+    'watch.dismiss': async (r) => updates.dismiss(r.id),
+    'updates.check': async (_r, signal) => updates.checkNow(signal),
   };
-  return Object.assign(handlers, { jobs });
+  return Object.assign(handlers, { jobs, updates });
 }
 
 async function imageView(client: RegistryClient, r: ParsedRequestOf<'image.get'>, signal: AbortSignal): Promise<ImageView> {

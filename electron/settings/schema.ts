@@ -34,6 +34,14 @@ export const WatchedImageSchema = z.object({
   snoozedUntil: z.string().max(40).optional(),
   /** Digests and version tags the user chose to ignore. */
   ignored: z.array(z.string().max(300)).max(1000).default([]),
+  /** What the last check found. */
+  lastCheck: z.object({
+    at: z.string().max(40),
+    remoteDigest: z.string().max(200).nullable(),
+    newerVersions: z.array(z.string().max(200)).max(500),
+    latestVersion: z.string().max(200).nullable(),
+    error: z.string().max(500).optional(),
+  }).optional(),
 });
 
 export const WindowStateSchema = z.object({

@@ -6,6 +6,7 @@ import { ImageDetails } from './components/ImageDetails';
 import { Repositories } from './components/Repositories';
 import { Sidebar } from './components/Sidebar';
 import { Tags } from './components/Tags';
+import { Watched } from './components/Watched';
 
 export function App() {
   const [registry, setRegistry] = useState<string | undefined>();
@@ -21,6 +22,7 @@ export function App() {
           onSelect={(host) => { setRegistry(host); setRepository(undefined); setTag(undefined); }}
           onDropImage={(target, image) => setDraft({ image, targetRegistry: target })}
         />
+        <Watched onOpen={(image) => { setRegistry(image.registry); setRepository(image.repository); setTag(image.tag); }} />
         <CopyQueue jobs={jobs} />
       </div>
       <main className="main">

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RegistryClient } from '../../electron/registry/client';
+import { buildImage } from '../../electron/demo/images';
+import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { startCli } from '../helpers/cli';
 
@@ -81,6 +83,30 @@ describe('the UI in Chromium', () => {
     const copied = await client.getManifest({ registry: destination.host, repository: multi.repo, reference: '1.0' });
     await client.close();
     expect(copied.digest).toBe(multi.digest);
+  });
+
+  it('watches an image, and shows a badge after a new digest is pushed and a check runs', async () => {
+    const pusher = new RigPusher(destination);
+    await pusher.push('watch/app', buildImage(), ['1.0']);
+    await page.getByRole('button', { name: new RegExp(destination.host) }).click();
+    await page.getByLabel('Open repository').fill('watch/app');
+    await page.getByLabel('Open repository').press('Enter');
+    await page.locator('[data-tag="1.0"]').click();
+    await page.getByRole('button', { name: '☆ Watch' }).click();
+    const item = page.locator(`[data-watch="${destination.host}/watch/app:1.0"]`);
+    await expect.poll(() => item.count()).toBe(1);
+    await page.getByRole('button', { name: 'Check now' }).click();
+    await expect.poll(() => item.textContent()).toContain('up to date');
+
+    const next = buildImage();
+    await pusher.push('watch/app', next, ['1.0']);
+    await page.getByRole('button', { name: 'Check now' }).click();
+    await expect.poll(() => item.getAttribute('class'), { timeout: 10_000 }).toContain('has-update');
+    expect(await item.textContent()).toContain(`new digest ${next.digest.slice(0, 19)}`);
+    expect(await page.getByLabel('1 updates').count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'watch-update.png') });
+    await item.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => item.getAttribute('class')).not.toContain('has-update');
   });
 
   it('shows errors in place with their typed message', async () => {

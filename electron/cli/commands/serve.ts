@@ -48,6 +48,7 @@ export async function serve(ctx: CliContext): Promise<number> {
     ],
     emit: (event, payload) => bound.server?.emit(event, payload),
   });
+  handlers.updates.start();
   const server = (bound.server = await startServer({ handlers, staticDir: rendererDir(), ...(port ? { port } : {}) }));
   ctx.print(server.url);
   if (boolFlag(ctx.parsed, 'open')) {
@@ -58,6 +59,7 @@ export async function serve(ctx: CliContext): Promise<number> {
     if (ctx.signal.aborted) resolve();
     ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  handlers.updates.stop();
   await server.close();
   await client.close();
   await demo?.stop();

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { displayDigest, formatPlatformRef, humanBytes } from '../../../shared/format';
-import { useCall } from '../api';
+import { useAction, useCall } from '../api';
 import { ErrorView } from './ErrorView';
 
 function Copyable({ text }: { text: string }) {
@@ -20,6 +20,10 @@ export function ImageDetails({ registry, repository, tag }: { registry: string; 
   const chosenPlatform = platform ?? (top.data?.platforms[0] ? formatPlatformRef(top.data.platforms[0]) : undefined);
   const detail = useCall('image.get', top.data && top.data.platforms.length && chosenPlatform ? { registry, repository, reference: top.data.digest, platform: chosenPlatform } : undefined);
   const image = (top.data?.platforms.length ? detail.data : top.data)?.image;
+  const watched = useCall('watch.list', {}, { staleTime: Infinity });
+  const watch = useAction('watch.add', ['watch.list']);
+  const imageName = `${registry}/${repository}:${tag}`;
+  const isWatched = (watched.data ?? []).some((w) => w.registry === registry && w.repository === repository && w.tag === tag);
   if (top.isLoading) return <section className="pane image"><div className="muted">Loading {tag}…</div></section>;
   if (top.error) return <section className="pane image"><ErrorView error={top.error} onRetry={() => void top.refetch()} /></section>;
   const data = top.data!;
@@ -28,7 +32,11 @@ export function ImageDetails({ registry, repository, tag }: { registry: string; 
     <section className="pane image" aria-label="Image">
       <header className="pane-header">
         <h2>{repository}:{tag}</h2>
+        <button className={`star ${isWatched ? 'on' : ''}`} aria-pressed={isWatched} disabled={isWatched || watch.isPending}
+          title={isWatched ? 'Watched' : 'Watch this tag for new digests and newer versions'}
+          onClick={() => watch.mutate({ image: imageName, rule: 'both' })}>{isWatched ? '★ Watched' : '☆ Watch'}</button>
       </header>
+      {watch.error && <ErrorView error={watch.error} />}
       <dl className="facts">
         <dt>Digest</dt><dd><Copyable text={data.digest} /></dd>
         <dt>Media type</dt><dd>{data.mediaType}</dd>
