@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { chmod, rm } from 'node:fs/promises';
 import { build as viteBuild } from 'vite';
 
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning', packages: 'external' };
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning', packages: 'external', minifySyntax: true, minifyWhitespace: true };
 
 await rm('dist', { recursive: true, force: true });
 await Promise.all([
@@ -12,7 +12,17 @@ await Promise.all([
   build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/main.cjs', format: 'cjs', packages: undefined, external: ['electron', 'keytar'] }),
   // Sandboxed preloads must be CommonJS and may only require 'electron'.
   build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/preload.cjs', format: 'cjs', packages: undefined, external: ['electron'] }),
-  build({ ...common, entryPoints: ['electron/cli/index.ts'], outfile: 'dist/cli.js', format: 'esm', banner: { js: '#!/usr/bin/env node' } }),
+  // The CLI bundles its dependencies too (start-up time matters for scripts), all but keytar.
+  // CommonJS dependencies inside an ES module bundle need a real `require`.
+  build({
+    ...common,
+    entryPoints: ['electron/cli/index.ts'],
+    outfile: 'dist/cli.js',
+    format: 'esm',
+    packages: undefined,
+    external: ['keytar'],
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __regdeskCreateRequire } from 'node:module';\nconst require = __regdeskCreateRequire(import.meta.url);" },
+  }),
 ]);
 await chmod('dist/cli.js', 0o755);
 await viteBuild({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });

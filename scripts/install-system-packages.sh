@@ -9,6 +9,7 @@ PACKAGES=(
   gnome-keyring dbus-daemon dbus-x11 libsecret-1-dev libsecret-tools   # a real keychain; keytar builds against libsecret
   chromium          # end-to-end UI tests (driven by playwright-core)
   python3 make g++  # node-gyp, to build keytar
+  time              # GNU time: wall time and peak RSS in the benchmarks
 )
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
