@@ -20,7 +20,7 @@ const run = promisify(execFile);
 export type RegistryAuth =
   | { kind: 'none' }
   | { kind: 'basic'; users: Record<string, string> }
-  | { kind: 'token'; policy?: TokenPolicy; expiresIn?: number };
+  | { kind: 'token'; policy?: TokenPolicy; expiresIn?: number; getOnly?: boolean };
 
 export interface RegistryOptions {
   auth?: RegistryAuth;
@@ -118,7 +118,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<RigR
     await htpasswdFile(join(dir, 'htpasswd'), users);
     authYaml = `auth:\n  htpasswd:\n    realm: regdesk-rig\n    path: ${join(dir, 'htpasswd')}\n`;
   } else if (auth.kind === 'token') {
-    tokenServer = await startTokenServer({ dir, ...(auth.policy ? { policy: auth.policy } : {}), ...(auth.expiresIn ? { expiresIn: auth.expiresIn } : {}) });
+    tokenServer = await startTokenServer({ dir, ...(auth.policy ? { policy: auth.policy } : {}), ...(auth.expiresIn ? { expiresIn: auth.expiresIn } : {}), ...(auth.getOnly ? { getOnly: true } : {}) });
     authYaml = `auth:\n  token:\n    realm: ${tokenServer.realm}\n    service: ${tokenServer.service}\n    issuer: ${tokenServer.issuer}\n    rootcertbundle: ${tokenServer.certFile}\n`;
   }
   let tlsYaml = '';

@@ -138,6 +138,8 @@ export interface TokenServerOptions {
   policy?: TokenPolicy;
   /** Lifetime of issued tokens, in seconds. */
   expiresIn?: number;
+  /** Answer POST with 405, like token servers that only know the GET flow. */
+  getOnly?: boolean;
 }
 
 export async function startTokenServer(options: TokenServerOptions): Promise<TokenServer> {
@@ -236,6 +238,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/token' && req.method === 'GET') return handleGet(req, res, url);
+    if (url.pathname === '/token' && req.method === 'POST' && options.getOnly) {
+      log.push({ method: 'POST', grantType: 'password', account: null, requested: [], granted: [] });
+      return sendJson(res, 405, { error: 'method not allowed' });
+    }
     if (url.pathname === '/token' && req.method === 'POST') {
       handlePost(req, res).catch(() => sendJson(res, 400, { error: 'invalid_request' }));
       return;
