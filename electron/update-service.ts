@@ -27,13 +27,14 @@ export interface UpdateServiceOptions {
   now?: () => Date;
 }
 
-/** What changed relative to the acknowledged state, minus what the user ignored. */
-export function watchView(w: WatchedImage): WatchView {
+/** What changed relative to the acknowledged state, minus what the user ignored; nothing while snoozed. */
+export function watchView(w: WatchedImage, now: Date = new Date()): WatchView {
   const last = w.lastCheck;
+  const snoozed = w.snoozedUntil !== undefined && Date.parse(w.snoozedUntil) > now.getTime();
   const ignored = new Set(w.ignored);
   const digestChanged = Boolean(last?.remoteDigest && w.digest && last.remoteDigest !== w.digest && !ignored.has(last.remoteDigest) && w.rule !== 'version');
   const newer = w.rule === 'digest' ? [] : (last?.newerVersions ?? []).filter((v) => !ignored.has(v));
-  const hasUpdate = digestChanged || newer.length > 0;
+  const hasUpdate = !snoozed && (digestChanged || newer.length > 0);
   const ref = parseReference(w.image);
   return {
     id: w.id,
@@ -47,6 +48,7 @@ export function watchView(w: WatchedImage): WatchView {
     lastCheckAt: last?.at ?? null,
     update: hasUpdate ? { digestChanged, remoteDigest: last?.remoteDigest ?? null, newerVersions: newer, latestVersion: newer.at(-1) ?? null } : null,
     error: last?.error ?? null,
+    snoozedUntil: snoozed ? w.snoozedUntil! : null,
   };
 }
 
@@ -59,7 +61,7 @@ export function createUpdateService(options: UpdateServiceOptions) {
   const now = options.now ?? (() => new Date());
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<WatchView[]> | undefined;
-  const views = (): WatchView[] => settings.get().watched.map(watchView);
+  const views = (): WatchView[] => settings.get().watched.map((w) => watchView(w, now()));
   const changed = (): WatchView[] => {
     const list = views();
     options.changed?.(list);
@@ -126,7 +128,7 @@ export function createUpdateService(options: UpdateServiceOptions) {
         s.watched.push(entry);
       });
       changed();
-      return watchView(find(id));
+      return watchView(find(id), now());
     },
     remove(id: string): boolean {
       const before = settings.get().watched.length;
@@ -144,7 +146,16 @@ export function createUpdateService(options: UpdateServiceOptions) {
         x.ignored = [...new Set([...x.ignored, ...(x.lastCheck?.newerVersions ?? [])])].slice(-1000);
       });
       changed();
-      return watchView(find(id));
+      return watchView(find(id), now());
+    },
+    /** Hides this image's updates for `hours`; they show again afterwards if still there. */
+    snooze(id: string, hours: number): WatchView {
+      const w = find(id);
+      settings.update((s) => {
+        s.watched.find((y) => y.id === w.id)!.snoozedUntil = new Date(now().getTime() + hours * 3_600_000).toISOString();
+      });
+      changed();
+      return watchView(find(id), now());
     },
     /** Starts the schedule: a first check shortly after start-up, then every interval. */
     start(firstDelayMs = FIRST_CHECK_DELAY_MS): void {

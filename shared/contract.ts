@@ -113,6 +113,7 @@ export const CHANNELS = {
   'watch.remove': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as { removed: boolean } },
   /** Acknowledge what changed: the current digest and versions become the new baseline. */
   'watch.dismiss': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as WatchView },
+  'watch.snooze': { request: z.object({ id: z.string().min(1).max(100), hours: z.number().int().min(1).max(24 * 30) }), response: null as unknown as WatchView },
   'updates.check': { request: z.object({}), response: null as unknown as WatchView[] },
 } as const;
 
@@ -158,4 +159,6 @@ export interface WatchView {
   /** What changed since the acknowledged state, when something did. */
   update: { digestChanged: boolean; remoteDigest: string | null; newerVersions: string[]; latestVersion: string | null } | null;
   error: string | null;
+  /** Updates are hidden until then. */
+  snoozedUntil: string | null;
 }

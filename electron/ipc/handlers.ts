@@ -121,6 +121,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     'watch.add': async (r) => updates.add(r.image, r.platform, r.rule),
     'watch.remove': async (r) => ({ removed: updates.remove(r.id) }),
     'watch.dismiss': async (r) => updates.dismiss(r.id),
+    'watch.snooze': async (r) => updates.snooze(r.id, r.hours),
     'updates.check': async (_r, signal) => updates.checkNow(signal),
   };
   return Object.assign(handlers, { jobs, updates });

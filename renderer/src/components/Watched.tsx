@@ -13,6 +13,7 @@ export interface OpenImage {
 
 function status(w: WatchView): string {
   if (w.error) return w.error;
+  if (w.snoozedUntil) return `snoozed until ${new Date(w.snoozedUntil).toLocaleString()}`;
   if (!w.update) return w.lastCheckAt ? 'up to date' : 'not checked yet';
   const parts: string[] = [];
   if (w.update.digestChanged && w.update.remoteDigest) parts.push(`new digest ${displayDigest(w.update.remoteDigest)}`);
@@ -27,6 +28,7 @@ export function Watched({ onOpen }: { onOpen: (image: OpenImage) => void }) {
   const check = useAction('updates.check', ['watch.list']);
   const dismiss = useAction('watch.dismiss', ['watch.list']);
   const remove = useAction('watch.remove', ['watch.list']);
+  const snooze = useAction('watch.snooze', ['watch.list']);
   useEffect(
     () =>
       api.on('updates.changed', (views) => {
@@ -57,6 +59,7 @@ export function Watched({ onOpen }: { onOpen: (image: OpenImage) => void }) {
             </button>
             <div className="watch-actions">
               {w.update && <button className="small" onClick={() => dismiss.mutate({ id: w.id })}>Dismiss</button>}
+              {w.update && <button className="small" onClick={() => snooze.mutate({ id: w.id, hours: 24 })}>Snooze 1 day</button>}
               <button className="small" aria-label={`Stop watching ${w.image}`} onClick={() => remove.mutate({ id: w.id })}>Unwatch</button>
             </div>
           </li>
