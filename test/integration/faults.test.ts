@@ -71,6 +71,20 @@ describe('downloads', () => {
     expect(await destinationDigest('faults/reset')).toBe(image.digest);
   });
 
+  it('a reset mid-blob of a streamed (large) blob is retried too', async () => {
+    const big = await pushImage(source, 'app/big', 'v1', buildImage({ layers: defaultLayers({ os: 'linux', architecture: 'amd64' }, 1, 3 * 1024 * 1024) }));
+    proxy.add({ method: 'GET', path: new RegExp(`/v2/app/big/blobs/${big.blobDigests[1]}`), action: { kind: 'reset', afterBytes: 1024 * 1024 }, times: 1 });
+    const client = new RegistryClient(fast);
+    const { result } = await copyImage(client, {
+      source: { registry: proxy.host, repository: 'app/big', reference: 'v1' },
+      destination: { registry: destination.host, repository: 'faults/big', tag: 'v1' },
+    });
+    await client.close();
+    expect(result.digest).toBe(big.digest);
+    expect(proxy.requests.filter((r) => r.fault === 'reset')).toHaveLength(1);
+    expect(await openUploads('faults/big')).toEqual([]);
+  });
+
   it('wrong blob bytes: digest_mismatch, nothing tagged, no open upload', async () => {
     proxy.add({ method: 'GET', path: blobPath(), action: { kind: 'corrupt', atByte: 1000 } });
     const err = await copyThroughProxy('faults/corrupt').catch((e: unknown) => e);
