@@ -31,7 +31,8 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A free loopback port (the rig uses it too). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

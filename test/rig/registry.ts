@@ -6,12 +6,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
+import { freePort } from '../../electron/demo/demo';
 import { makeTlsFiles } from './certs';
+
+export { freePort };
 import { startService, waitUntil, type Service } from './process';
 import { startTokenServer, type TokenPolicy, type TokenServer } from './token-server';
 
@@ -55,17 +57,6 @@ export interface RigRegistry {
 
 /** Basic-auth users of the rig; passwords are test canaries. */
 export const DEFAULT_BASIC_USERS = { tester: 'basic-canary-pw-4e2a' };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function htpasswdFile(path: string, users: Record<string, string>): Promise<void> {
   const lines: string[] = [];

@@ -43,6 +43,20 @@ const START_TIMEOUT_MS = 60_000;
 /** Resumes of one chunked upload before the blob is failed (the caller may still retry it whole). */
 const MAX_RESUMES = 3;
 
+/** The bytes read from the source are the blob the descriptor names: size and digest. */
+function checkReceived(ctx: TransferContext, blob: PlannedBlob, verifier: DigestVerifier): void {
+  if (blob.size >= 0 && verifier.bytes !== blob.size) {
+    throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} has ${verifier.bytes} bytes, expected ${blob.size}`, ctx.source,
+      'The source registry served a truncated or altered blob.');
+  }
+  try {
+    verifier.verify();
+  } catch (err) {
+    throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} in ${ctx.source.repository}: ${(err as Error).message}`, ctx.source,
+      'The source registry served altered data; nothing was tagged.');
+  }
+}
+
 /**
  * Streams the whole blob in one PATCH of unknown length, then closes the upload
  * with a PUT. The PATCH is never aborted midway: on a cancel or a bad digest the
@@ -64,16 +78,7 @@ async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: S
         if (!body.write(chunk)) await once(body, 'drain');
         if (ctx.signal.aborted) throw cancelled(ctx);
       }
-      if (blob.size >= 0 && verifier.bytes !== blob.size) {
-        throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} has ${verifier.bytes} bytes, expected ${blob.size}`, ctx.source,
-          'The source registry served a truncated or altered blob.');
-      }
-      try {
-        verifier.verify();
-      } catch (err) {
-        throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} in ${ctx.source.repository}: ${(err as Error).message}`, ctx.source,
-          'The source registry served altered data; nothing was tagged.');
-      }
+      checkReceived(ctx, blob, verifier);
     } catch (err) {
       failure = ctx.signal.aborted ? cancelled(ctx) : err;
       (source.stream as Readable).destroy();
@@ -100,16 +105,7 @@ async function uploadSmall(ctx: TransferContext, blob: PlannedBlob, holder: Sess
     verifier.update(chunk);
     chunks.push(chunk);
   }
-  if (size !== blob.size) {
-    throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} has ${size} bytes, expected ${blob.size}`, ctx.source,
-      'The source registry served a truncated or altered blob.');
-  }
-  try {
-    verifier.verify();
-  } catch (err) {
-    throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} in ${ctx.source.repository}: ${(err as Error).message}`, ctx.source,
-      'The source registry served altered data; nothing was tagged.');
-  }
+  checkReceived(ctx, blob, verifier);
   // Not cancelled midway (a small PUT ends quickly): an aborted request would leave a session distribution cannot delete.
   await putWhole(ctx.fetch, holder.session, blob.digest, Buffer.concat(chunks, size));
   ctx.onBytes(blob.digest, size);
@@ -207,11 +203,7 @@ async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: Se
       offset = Math.min(status.offset, hashedTo);
     }
   }
-  try {
-    verifier.verify();
-  } catch (err) {
-    throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} in ${ctx.source.repository}: ${(err as Error).message}`, ctx.source);
-  }
+  checkReceived(ctx, blob, verifier);
   await finishUpload(ctx.fetch, session, blob.digest, ctx.signal);
 }
 
