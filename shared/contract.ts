@@ -22,6 +22,8 @@ export interface RegistryView {
   /** Where credentials for it come from, if any (never the secret). */
   credentials: { origin: string; username?: string } | null;
   rateLimit?: { limit: number; remaining: number; windowSeconds?: number };
+  /** Repositories opened by name (for registries that do not list theirs), most recent first. */
+  opened: string[];
 }
 
 export interface PlatformView {
@@ -98,6 +100,7 @@ export const CHANNELS = {
   },
   'registries.logout': { request: z.object({ host }), response: null as unknown as { removed: boolean } },
   'registries.ping': { request: z.object({ host }), response: null as unknown as { ok: true } },
+  'registries.remember': { request: z.object({ host, repository }), response: null as unknown as RegistryView },
   'catalog.list': { request: z.object({ registry: host }), response: null as unknown as { repositories: string[] } },
   'tags.list': { request: z.object({ registry: host, repository }), response: null as unknown as { tags: string[] } },
   'image.get': { request: Target.extend({ platform: platform.optional() }), response: null as unknown as ImageView },
@@ -115,6 +118,10 @@ export const CHANNELS = {
   'watch.dismiss': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as WatchView },
   'watch.snooze': { request: z.object({ id: z.string().min(1).max(100), hours: z.number().int().min(1).max(24 * 30) }), response: null as unknown as WatchView },
   'updates.check': { request: z.object({}), response: null as unknown as WatchView[] },
+  /** Registries with credentials in Docker's or Podman's files that regdesk does not list yet. */
+  'credentials.importable': { request: z.object({}), response: null as unknown as Array<{ registry: string; username?: string; from: string }> },
+  /** Copies those credentials into the keychain and adds the registries. */
+  'credentials.import': { request: z.object({}), response: null as unknown as RegistryView[] },
 } as const;
 
 export type Channel = keyof typeof CHANNELS;

@@ -9,7 +9,7 @@ import { CHANNELS, isChannel, type Channel, type Envelope } from '../../shared/c
 import { RegistryError, isRegistryError } from '../../shared/errors';
 import type { createDiscovery } from '../credentials/discovery';
 import type { SecretStore } from '../credentials/keychain';
-import { login, logout } from '../credentials/login';
+import { importCredentials, login, logout } from '../credentials/login';
 import { canonicalRegistry } from '../credentials/registry-keys';
 import type { RegistryClient, RegistryClientOptions } from '../registry/client';
 import { planCopy, type CopyRequest } from '../registry/copy/plan';
@@ -70,6 +70,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       name: entry?.name ?? hostKey,
       insecure: Boolean(entry?.insecure),
       credentials: found ? { origin: found.origin, ...(found.credential.username ? { username: found.credential.username } : {}) } : null,
+      opened: settings.get().openedRepositories[hostKey] ?? [],
       ...(rate ? { rateLimit: { limit: rate.limit, remaining: rate.remaining, ...(rate.windowSeconds ? { windowSeconds: rate.windowSeconds } : {}) } } : {}),
     };
   };
@@ -106,6 +107,13 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       client.transport.auth.reset(hostKey);
       return { removed };
     },
+    'registries.remember': async (r) => {
+      const hostKey = canonicalRegistry(parseRegistryHost(r.host));
+      settings.update((s) => {
+        s.openedRepositories[hostKey] = [r.repository, ...(s.openedRepositories[hostKey] ?? []).filter((x) => x !== r.repository)].slice(0, 50);
+      });
+      return view(hostKey);
+    },
     'registries.ping': async (r, signal) => {
       await client.ping(parseRegistryHost(r.host), { signal });
       return { ok: true as const };
@@ -123,6 +131,20 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     'watch.dismiss': async (r) => updates.dismiss(r.id),
     'watch.snooze': async (r) => updates.snooze(r.id, r.hours),
     'updates.check': async (_r, signal) => updates.checkNow(signal),
+    'credentials.importable': async () => {
+      const listed = new Set(registries().map((r) => canonicalRegistry(r.host)));
+      const found = await importCredentials({ store: deps.store, dryRun: true });
+      return found.filter((f) => !listed.has(f.registry));
+    },
+    'credentials.import': async () => {
+      const listed = new Set(registries().map((r) => canonicalRegistry(r.host)));
+      const imported = (await importCredentials({ store: deps.store })).filter((f) => !listed.has(f.registry));
+      settings.update((s) => {
+        for (const f of imported) s.registries.push({ host: f.registry, insecure: false, skipVerify: false });
+      });
+      deps.discovery.forget();
+      return Promise.all(imported.map((f) => view(f.registry)));
+    },
   };
   return Object.assign(handlers, { jobs, updates });
 }

@@ -54,7 +54,8 @@ export const WindowStateSchema = z.object({
 
 export const SettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
-  registries: z.array(RegistryEntrySchema).max(500).default([]),
+  /** First start shows Docker Hub (anonymous), so there is something to browse at once. */
+  registries: z.array(RegistryEntrySchema).max(500).default([{ host: 'registry-1.docker.io', name: 'Docker Hub', insecure: false, skipVerify: false }]),
   watched: z.array(WatchedImageSchema).max(5000).default([]),
   notifications: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   copy: z.object({ concurrency: z.number().int().min(1).max(32).default(4) }).default({ concurrency: 4 }),

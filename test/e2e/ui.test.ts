@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RegistryClient } from '../../electron/registry/client';
 import { buildImage } from '../../electron/demo/images';
 import { RigPusher } from '../rig/push';
+import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { startCli } from '../helpers/cli';
 
@@ -20,6 +21,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test/e2e/screenshots');
 
 let destination: RigRegistry;
+/** The destination again, behind a proxy that refuses the catalog, as Docker Hub and GHCR do. */
+let catalogless: FaultProxy;
 let serve: ReturnType<typeof startCli>;
 let url: string;
 let browser: Browser;
@@ -28,7 +31,9 @@ let page: Page;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error('Chromium is missing: apt-get install chromium');
   destination = await startRegistry();
-  serve = startCli(['serve', '--registry', rig.registry.host, '--registry', destination.host]);
+  catalogless = await startFaultProxy(destination.url);
+  catalogless.add({ path: /\/v2\/_catalog/, action: { kind: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="catalog"' } } });
+  serve = startCli(['serve', '--registry', rig.registry.host, '--registry', destination.host, '--registry', catalogless.host]);
   url = await new Promise<string>((resolve, reject) => {
     serve.child.stdout!.on('data', (d: Buffer) => {
       const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/.exec(d.toString());
@@ -47,6 +52,7 @@ afterAll(async () => {
   await browser?.close();
   serve?.child.kill('SIGTERM');
   await serve?.done;
+  await catalogless?.close();
   await destination?.stop();
 });
 
@@ -107,6 +113,19 @@ describe('the UI in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'watch-update.png') });
     await item.getByRole('button', { name: 'Dismiss' }).click();
     await expect.poll(() => item.getAttribute('class')).not.toContain('has-update');
+  });
+
+  it('a registry without a catalog: open a repository by name, and find it there next time', async () => {
+    await page.getByRole('button', { name: new RegExp(catalogless.host) }).click();
+    await expect.poll(() => page.locator('.repositories .note').textContent(), { timeout: 10_000 }).toContain('does not list its repositories');
+    await page.getByLabel('Open repository').fill(multi.repo);
+    await page.getByLabel('Open repository').press('Enter');
+    await expect.poll(() => page.locator('[data-tag="1.0"]').count(), { timeout: 10_000 }).toBe(1);
+    await page.reload();
+    await page.getByRole('button', { name: new RegExp(catalogless.host) }).click();
+    await page.locator('.tree-row', { hasText: 'fixtures' }).click();
+    await expect.poll(() => page.locator(`[data-repository="${multi.repo}"]`).count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'no-catalog.png') });
   });
 
   it('shows errors in place with their typed message', async () => {

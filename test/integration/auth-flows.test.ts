@@ -68,6 +68,28 @@ describe('a token server without POST', () => {
   });
 });
 
+describe('a token server that cannot be reached', () => {
+  it('is named in the error, and does not open the registry’s circuit breaker', async () => {
+    const registry = await startRegistry();
+    const proxy = await startFaultProxy(registry.url);
+    try {
+      // A realm on a loopback port nobody listens on.
+      proxy.add({ path: /\/tags\/list/, action: { kind: 'status', status: 401, headers: { 'www-authenticate': 'Bearer realm="http://127.0.0.1:9/token",service="x"' } } });
+      const client = new RegistryClient({ credentials: async () => reader, retry: { attempts: 2, baseDelayMs: 5 } });
+      for (let i = 0; i < 6; i++) {
+        const err = await client.tags({ registry: proxy.host, repository: 'app/one' }, { fresh: true }).catch((e: unknown) => e);
+        expect(isRegistryError(err, 'network'), String(err)).toBe(true);
+        expect((err as Error).message).toMatch(/its token server 127\.0\.0\.1:9 failed: connection refused/);
+      }
+      expect(client.transport.breakerState(proxy.host)).toBe('closed');
+      await client.close();
+    } finally {
+      await proxy.close();
+      await registry.stop();
+    }
+  });
+});
+
 describe('realms that are refused before any credential is sent', () => {
   it('an http realm for an https registry (a downgrade)', async () => {
     const registry = await startRegistry({ auth: { kind: 'token' }, tls: true });

@@ -28,13 +28,14 @@ describe('serve --demo', () => {
     };
     try {
       const registries = (await rpc('registries.list', {})).result as Array<{ host: string; name: string; credentials: { origin: string; username?: string } | null }>;
-      expect(registries.map((r) => r.name)).toEqual(['demo-open', 'demo-private']);
-      expect(registries[1]!.credentials).toEqual({ origin: 'explicit', username: 'demo' });
-      const catalog = await rpc('catalog.list', { registry: registries[0]!.host });
+      const [open, closed] = registries.filter((r) => r.name.startsWith('demo-'));
+      expect(registries.map((r) => r.name)).toEqual(['Docker Hub', 'demo-open', 'demo-private']);
+      expect(closed!.credentials).toEqual({ origin: 'explicit', username: 'demo' });
+      const catalog = await rpc('catalog.list', { registry: open!.host });
       expect(catalog.result.repositories).toEqual(['samples/hello', 'samples/tools', 'samples/web', 'team/api/server']);
-      const tags = await rpc('tags.list', { registry: registries[0]!.host, repository: 'samples/web' });
+      const tags = await rpc('tags.list', { registry: open!.host, repository: 'samples/web' });
       expect([...tags.result.tags].sort()).toEqual(['1.0', '1.1', '2.0', 'latest']);
-      const privateCatalog = await rpc('catalog.list', { registry: registries[1]!.host });
+      const privateCatalog = await rpc('catalog.list', { registry: closed!.host });
       expect(privateCatalog.result.repositories).toEqual(['private/base']);
       expect(await demoProcesses()).not.toBe('');
     } finally {

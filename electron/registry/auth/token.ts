@@ -7,6 +7,7 @@
 import { RegistryError } from '../../../shared/errors';
 import { MAX_TOKEN_BODY_BYTES, readBounded } from '../transport/body';
 import { isLinkLocalOrMetadata } from '../transport/hosts';
+import { TOKEN_SERVER_FAILURE } from '../transport/network-errors';
 import { redactUrl, scrubSecrets } from '../transport/redact';
 import type { Fetch } from '../transport/types';
 import { secretsOf, type Credential } from './credentials';
@@ -103,6 +104,19 @@ export async function fetchToken(fetch: Fetch, req: TokenRequest): Promise<Issue
   const where = { registry: req.registry };
 
   const send = async (method: 'GET' | 'POST'): Promise<{ status: number; bytes: Buffer }> => {
+    try {
+      return await sendOnce(method);
+    } catch (err) {
+      // Say it is the token server, not the registry, that failed; the breaker leaves the registry alone.
+      if (err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout')) {
+        throw new RegistryError(err.code, `${req.registry}: its token server ${realm.host} failed: ${err.message.startsWith(`${req.registry}: `) ? err.message.slice(req.registry.length + 2) : err.message}`,
+          { ...where, registryCode: TOKEN_SERVER_FAILURE }, 'The registry sends clients to this token server; check that it is reachable from here.');
+      }
+      throw err;
+    }
+  };
+
+  const sendOnce = async (method: 'GET' | 'POST'): Promise<{ status: number; bytes: Buffer }> => {
     let res;
     if (method === 'POST') {
       const form = new URLSearchParams({ client_id: CLIENT_ID });

@@ -5,6 +5,7 @@
  * (half-open), whose outcome closes or reopens it.
  */
 import { RegistryError } from '../../../shared/errors';
+import { TOKEN_SERVER_FAILURE } from './network-errors';
 import type { Fetch, Layer } from './types';
 
 export interface BreakerOptions {
@@ -55,7 +56,8 @@ export function withBreaker(partial: Partial<BreakerOptions> = {}): Layer & { st
         }
         return res;
       } catch (err) {
-        if (err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout')) fail();
+        // A failing token server is another host's trouble: the registry's breaker stays as it is.
+        if (err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout') && err.context.registryCode !== TOKEN_SERVER_FAILURE) fail();
         throw err;
       } finally {
         if (current === 'half-open') state.trialInFlight = false;

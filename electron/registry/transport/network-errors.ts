@@ -27,6 +27,12 @@ const NETWORK_CODES: Record<string, string> = {
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'the request body did not match its announced length',
 };
 
+/** registryCode of a failure reaching a registry's token server (another host than the registry). */
+export const TOKEN_SERVER_FAILURE = 'TOKEN_SERVER_UNREACHABLE';
+
+/** registryCode of a DNS name that does not exist. */
+export const HOST_NOT_FOUND = 'HOST_NOT_FOUND';
+
 const TLS_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -53,7 +59,7 @@ export function isAbort(err: unknown): boolean {
 
 /** True for errors where the HTTPS attempt itself failed (TLS or connection), so an HTTP fallback may help. */
 export function isConnectionLevel(err: unknown): boolean {
-  return err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout') && err.context.status === undefined;
+  return err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout') && err.context.status === undefined && err.context.registryCode !== TOKEN_SERVER_FAILURE;
 }
 
 /**
@@ -73,7 +79,9 @@ export function toRegistryError(err: unknown, registry: string, repository?: str
       'Give the registry CA file (--ca-file), or mark the registry insecure if you trust the network.');
   }
   if (code && NETWORK_CODES[code]) {
-    return new RegistryError('network', `${registry}: ${NETWORK_CODES[code]}`, where, 'Check that the registry address is right and reachable.');
+    // A name that does not exist will not exist on the next try either: registryCode lets retry skip it.
+    return new RegistryError('network', `${registry}: ${NETWORK_CODES[code]}`, { ...where, ...(code === 'ENOTFOUND' ? { registryCode: HOST_NOT_FOUND } : {}) },
+      'Check that the registry address is right and reachable.');
   }
   const message = err instanceof Error ? err.message : String(err);
   return new RegistryError('network', `${registry}: request failed (${code ?? message.slice(0, 120)})`, where, 'Check that the registry address is right and reachable.');

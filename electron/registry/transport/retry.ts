@@ -5,6 +5,7 @@
  * request whose body cannot be sent again. Waiting is cancellable.
  */
 import { RegistryError } from '../../../shared/errors';
+import { HOST_NOT_FOUND } from './network-errors';
 import { isReplayable, type Fetch, type Layer, type RegistryResponse } from './types';
 
 export interface RetryOptions {
@@ -66,7 +67,7 @@ export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseD
 }
 
 function isRetryableError(err: unknown): boolean {
-  return err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout') && err.context.registryCode !== 'CIRCUIT_OPEN';
+  return err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout') && err.context.registryCode !== 'CIRCUIT_OPEN' && err.context.registryCode !== HOST_NOT_FOUND;
 }
 
 export function withRetry(partial: Partial<RetryOptions> = {}): Layer {

@@ -51,10 +51,18 @@ export function withScheme(options: SchemeOptions = {}): Layer & { schemeOf(regi
         known.set(req.registry, 'https');
         return res;
       } catch (err) {
-        if (!isConnectionLevel(err)) throw err;
+        if (!isConnectionLevel(err)) {
+          known.set(req.registry, 'https'); // it answered over https; the failure was something else
+          throw err;
+        }
+      }
+      try {
         const res = await send(req, 'http');
         known.set(req.registry, 'http');
         return res;
+      } catch (err) {
+        if (!isConnectionLevel(err)) known.set(req.registry, 'http');
+        throw err;
       }
     };
   };

@@ -1,6 +1,5 @@
 import { useMemo, useState } from 'react';
-import { useCall } from '../api';
-import { ErrorView } from './ErrorView';
+import { useAction, useCall } from '../api';
 import { VirtualList } from './VirtualList';
 
 interface Row {
@@ -34,11 +33,19 @@ function rows(names: string[], open: Set<string>, filter: string): Row[] {
 
 export function Repositories({ registry, selected, onSelect }: { registry: string; selected?: string; onSelect: (repository: string) => void }) {
   const catalog = useCall('catalog.list', { registry }, { retry: false });
+  const registries = useCall('registries.list', {});
+  const remember = useAction('registries.remember', ['registries.list']);
+  const opened = registries.data?.find((r) => r.host === registry)?.opened ?? [];
+  const open = (repository: string): void => {
+    remember.mutate({ host: registry, repository });
+    onSelect(repository);
+  };
   const [filter, setFilter] = useState('');
-  const [open, setOpen] = useState<Set<string>>(new Set());
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [typed, setTyped] = useState('');
-  const names = catalog.data?.repositories ?? [];
-  const visible = useMemo(() => rows(names, open, filter.trim()), [names, open, filter]);
+  // Registries without a catalog (Docker Hub, GHCR, most clouds) show what was opened by name.
+  const names = catalog.data?.repositories ?? (catalog.error ? opened : []);
+  const visible = useMemo(() => rows(names, expanded, filter.trim()), [names, expanded, filter]);
   return (
     <section className="pane repositories" aria-label="Repositories">
       <header className="pane-header">
@@ -46,11 +53,13 @@ export function Repositories({ registry, selected, onSelect }: { registry: strin
         <span className="count">{catalog.data ? names.length : ''}</span>
       </header>
       <input className="filter" aria-label="Filter repositories" placeholder="Filter" value={filter} onChange={(e) => setFilter(e.target.value)} />
-      <form className="open-repo" onSubmit={(e) => { e.preventDefault(); if (typed.trim()) onSelect(typed.trim()); }}>
+      <form className="open-repo" onSubmit={(e) => { e.preventDefault(); if (typed.trim()) open(typed.trim()); }}>
         <input aria-label="Open repository" placeholder="open repository, e.g. library/nginx" value={typed} onChange={(e) => setTyped(e.target.value)} />
       </form>
       {catalog.isLoading && <div className="muted">Loading catalog…</div>}
-      {catalog.error && <ErrorView error={catalog.error} onRetry={() => void catalog.refetch()} />}
+      {catalog.error && (
+        <div className="muted note">This registry does not list its repositories here ({(catalog.error as Error).message}). Open one by name above{opened.length ? ', or pick one opened before' : ''}.</div>
+      )}
       <VirtualList
         label="Repository tree"
         items={visible}
@@ -63,11 +72,11 @@ export function Repositories({ registry, selected, onSelect }: { registry: strin
             aria-selected={row.leaf && row.path === selected}
             data-repository={row.leaf ? row.path : undefined}
             onClick={() => {
-              if (row.folder) setOpen((o) => { const n = new Set(o); if (n.has(row.path)) n.delete(row.path); else n.add(row.path); return n; });
+              if (row.folder) setExpanded((o) => { const n = new Set(o); if (n.has(row.path)) n.delete(row.path); else n.add(row.path); return n; });
               else onSelect(row.path);
             }}
           >
-            <span className="twisty">{row.folder ? (open.has(row.path) ? '▾' : '▸') : ''}</span>
+            <span className="twisty">{row.folder ? (expanded.has(row.path) ? '▾' : '▸') : ''}</span>
             {row.label}
           </button>
         )}

@@ -74,6 +74,21 @@ function AddRegistry({ onDone }: { onDone: (host: string) => void }) {
   );
 }
 
+/** Registries the user already signed in to with Docker or Podman, offered once for import. */
+function ImportOffer() {
+  const importable = useCall('credentials.importable', {}, { staleTime: Infinity, retry: false });
+  const doImport = useAction('credentials.import', ['registries.list', 'credentials.importable']);
+  const found = importable.data ?? [];
+  if (!found.length) return null;
+  return (
+    <div className="offer">
+      <div>Found {found.length === 1 ? 'a registry' : `${found.length} registries`} in your Docker or Podman logins: {found.map((f) => f.registry).join(', ')}</div>
+      <button className="small" onClick={() => doImport.mutate({})} disabled={doImport.isPending}>Import</button>
+      {doImport.error && <ErrorView error={doImport.error} />}
+    </div>
+  );
+}
+
 export function Sidebar({ selected, onSelect, onDropImage }: { selected?: string; onSelect: (host: string) => void; onDropImage: (target: string, image: DraggedImage) => void }) {
   const registries = useCall('registries.list', {});
   const [adding, setAdding] = useState(false);
@@ -84,6 +99,7 @@ export function Sidebar({ selected, onSelect, onDropImage }: { selected?: string
         <button className="icon" title="Add a registry" aria-label="Add a registry" onClick={() => setAdding(!adding)}>+</button>
       </div>
       {adding && <AddRegistry onDone={(host) => { setAdding(false); onSelect(host); }} />}
+      <ImportOffer />
       {registries.isLoading && <div className="muted">Loading…</div>}
       {registries.error && <ErrorView error={registries.error} onRetry={() => void registries.refetch()} />}
       <ul className="registries">
