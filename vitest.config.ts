@@ -12,6 +12,15 @@ export default defineConfig({
       },
       {
         test: {
+          // The renderer's logic in a DOM (happy-dom): lists, trees, the transport.
+          name: 'renderer',
+          include: ['test/renderer/**/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+        },
+        esbuild: { jsx: 'automatic' },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           // One run-wide registry holds the expensive fixtures (1,050 repositories, 1,200 tags).

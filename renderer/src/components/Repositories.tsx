@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { useAction, useCall } from '../api';
 import { VirtualList } from './VirtualList';
 
-interface Row {
+export interface Row {
   path: string;
   label: string;
   depth: number;
@@ -11,7 +11,7 @@ interface Row {
 }
 
 /** Repositories as a tree of path segments; a filter shows matching repositories flat. */
-function rows(names: string[], open: Set<string>, filter: string): Row[] {
+export function rows(names: string[], open: Set<string>, filter: string): Row[] {
   if (filter) return names.filter((n) => n.includes(filter)).map((n) => ({ path: n, label: n, depth: 0, leaf: true, folder: false }));
   const out: Row[] = [];
   const seen = new Set<string>();

@@ -11,7 +11,7 @@ export interface OpenImage {
   tag: string;
 }
 
-function status(w: WatchView): string {
+export function status(w: WatchView): string {
   if (w.error) return w.error;
   if (w.snoozedUntil) return `snoozed until ${new Date(w.snoozedUntil).toLocaleString()}`;
   if (!w.update) return w.lastCheckAt ? 'up to date' : 'not checked yet';

@@ -1,0 +1,83 @@
+/** The renderer's logic: the virtual list, the repository tree, watch status, the transport's envelopes. */
+import { act } from 'react';
+import { createRoot } from 'react-dom/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WatchView } from '../../shared/contract';
+import { isRegistryError } from '../../shared/errors';
+import { rows } from '../../renderer/src/components/Repositories';
+import { VirtualList } from '../../renderer/src/components/VirtualList';
+import { status } from '../../renderer/src/components/Watched';
+import { createApi } from '../../renderer/src/transport';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+afterEach(() => {
+  document.body.innerHTML = '';
+  delete (window as { regdeskBridge?: unknown }).regdeskBridge;
+});
+
+describe('VirtualList', () => {
+  it('renders only the rows in view (plus a margin) of 10,000 items, and follows scrolling', async () => {
+    const host = document.createElement('div');
+    document.body.append(host);
+    const items = Array.from({ length: 10_000 }, (_, i) => `tag-${i}`);
+    const root = createRoot(host);
+    await act(async () => root.render(<VirtualList items={items} rowHeight={20} label="tags" render={(t) => <span className="row">{t}</span>} />));
+    const rendered = host.querySelectorAll('.row');
+    expect(rendered.length).toBeGreaterThan(0);
+    expect(rendered.length).toBeLessThan(100);
+    expect(rendered[0]!.textContent).toBe('tag-0');
+    const scroller = host.querySelector('.virtual') as HTMLDivElement;
+    expect((scroller.firstChild as HTMLDivElement).style.height).toBe('200000px');
+    await act(async () => {
+      scroller.scrollTop = 100_000;
+      scroller.dispatchEvent(new Event('scroll'));
+    });
+    const texts = [...host.querySelectorAll('.row')].map((r) => r.textContent);
+    expect(texts).toContain('tag-5000');
+    expect(texts).not.toContain('tag-0');
+    await act(async () => root.unmount());
+  });
+});
+
+describe('repository tree rows', () => {
+  const names = ['a/b/c', 'a/b/d', 'a/e', 'library/nginx', 'solo'];
+  it('shows top-level folders closed, and their children once opened', () => {
+    expect(rows(names, new Set(), '').map((r) => [r.label, r.depth, r.folder])).toEqual([['a', 0, true], ['library', 0, true], ['solo', 0, false]]);
+    expect(rows(names, new Set(['a', 'a/b']), '').map((r) => r.path)).toEqual(['a', 'a/b', 'a/b/c', 'a/b/d', 'a/e', 'library', 'solo']);
+  });
+  it('filters flat, by substring', () => {
+    expect(rows(names, new Set(), 'b/').map((r) => r.path)).toEqual(['a/b/c', 'a/b/d']);
+  });
+});
+
+describe('watch status', () => {
+  const base: WatchView = { id: '1', image: 'r/x:1.0', registry: 'r', repository: 'x', tag: '1.0', platform: null, rule: 'both', digest: null, lastCheckAt: null, update: null, error: null, snoozedUntil: null };
+  it('says what changed, or that nothing did', () => {
+    expect(status(base)).toBe('not checked yet');
+    expect(status({ ...base, lastCheckAt: 'now' })).toBe('up to date');
+    expect(status({ ...base, update: { digestChanged: true, remoteDigest: `sha256:${'a'.repeat(64)}`, newerVersions: ['1.1', '1.2', '1.3', '2.0'], latestVersion: '2.0' } }))
+      .toBe('new digest sha256:aaaaaaaaaaaa · newer: 1.2, 1.3, 2.0');
+    expect(status({ ...base, error: 'registry.example: host not found' })).toBe('registry.example: host not found');
+  });
+});
+
+describe('transport', () => {
+  it('uses the preload bridge when there is one, and turns error envelopes into typed errors', async () => {
+    const calls: Array<[string, unknown]> = [];
+    (window as { regdeskBridge?: unknown }).regdeskBridge = {
+      transport: 'electron',
+      call: async (channel: string, request: unknown) => {
+        calls.push([channel, request]);
+        return channel === 'tags.list' ? { ok: true, result: { tags: ['1.0'] } } : { ok: false, error: { code: 'not_found', message: 'x not found', kind: 'manifest' } };
+      },
+      on: () => () => undefined,
+    };
+    const api = createApi();
+    expect(await api.call('tags.list', { registry: 'r', repository: 'x' })).toEqual({ tags: ['1.0'] });
+    const err = await api.call('image.get', { registry: 'r', repository: 'x', reference: 'y' }).catch((e: unknown) => e);
+    expect(isRegistryError(err, 'not_found')).toBe(true);
+    expect((err as { context: { kind?: string } }).context.kind).toBe('manifest');
+    expect(calls.map((c) => c[0])).toEqual(['tags.list', 'image.get']);
+  });
+});
