@@ -14,6 +14,8 @@ export interface Service {
   /** Everything the service printed so far (stdout and stderr), for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** SIGKILL at once, as a crash would: no chance to finish anything. */
+  crash(): void;
 }
 
 const running = new Set<ChildProcess>();
@@ -63,6 +65,14 @@ export function startService(name: string, command: string, args: string[], env:
     name,
     pid,
     output: () => log,
+    crash() {
+      running.delete(child);
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    },
     async stop() {
       if (!running.has(child)) return;
       running.delete(child);

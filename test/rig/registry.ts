@@ -52,6 +52,8 @@ export interface RigRegistry {
   stop(): Promise<void>;
   /** Stop the process but keep the storage; `start()` brings it back on the same port. */
   kill(): Promise<void>;
+  /** SIGKILL the registry at once (storage kept), as a crash. */
+  crash(): void;
   start(): Promise<void>;
 }
 
@@ -157,6 +159,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<RigR
     start,
     async kill() {
       await service?.stop();
+    },
+    crash() {
+      service?.crash();
     },
     async stop() {
       await service?.stop();

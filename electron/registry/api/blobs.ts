@@ -88,6 +88,10 @@ export async function openBlob(fetch: Fetch, t: BlobTarget, options: CallOptions
     },
   });
   stream.on('error', (err) => typed.destroy(toRegistryError(err, t.registry, t.repository)));
+  // Whoever stops reading early destroys `typed`; the request under it must end too, or its connection stays busy.
+  typed.on('close', () => {
+    if (!stream.destroyed) stream.destroy();
+  });
   stream.pipe(typed);
   return { stream: typed, offset: start, size: Number.isSafeInteger(size) ? size : -1 };
 }
@@ -124,6 +128,9 @@ export async function getBlob(fetch: Fetch, t: BlobTarget, options: CallOptions 
   const body = await openBlob(fetch, t, options);
   const verified = verifyingStream(t, body.size);
   body.stream.on('error', (err) => verified.destroy(err));
+  verified.on('close', () => {
+    if (!body.stream.destroyed) body.stream.destroy();
+  });
   body.stream.pipe(verified);
   return { stream: verified, size: body.size };
 }

@@ -5,7 +5,6 @@
  * the upload status when a chunk fails). Every session opened is tracked so a
  * failure or a cancel can DELETE it.
  */
-import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { RegistryError } from '../../../shared/errors';
 import type { PlannedBlob } from '../../../shared/copy';
@@ -43,6 +42,19 @@ const START_TIMEOUT_MS = 60_000;
 /** Resumes of one chunked upload before the blob is failed (the caller may still retry it whole). */
 const MAX_RESUMES = 3;
 
+/** Resolves when `stream` can take more, or is gone (a destroyed stream never drains). */
+function drained(stream: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+  });
+}
+
 /** The bytes read from the source are the blob the descriptor names: size and digest. */
 function checkReceived(ctx: TransferContext, blob: PlannedBlob, verifier: DigestVerifier): void {
   if (blob.size >= 0 && verifier.bytes !== blob.size) {
@@ -75,7 +87,7 @@ async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: S
       for await (const chunk of source.stream as AsyncIterable<Buffer>) {
         verifier.update(chunk);
         ctx.onBytes(blob.digest, chunk.length);
-        if (!body.write(chunk)) await once(body, 'drain');
+        if (!body.write(chunk)) await drained(body);
         if (ctx.signal.aborted) throw cancelled(ctx);
       }
       checkReceived(ctx, blob, verifier);
@@ -86,7 +98,16 @@ async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: S
       body.end();
     }
   })();
-  const patched = await patchUpload(ctx.fetch, holder.session, body);
+  let patched;
+  try {
+    patched = await patchUpload(ctx.fetch, holder.session, body);
+  } catch (err) {
+    // The upload died (the destination went away): stop reading the source too, or its request stays open.
+    (source.stream as Readable).destroy();
+    body.destroy();
+    await pump;
+    throw err;
+  }
   await pump;
   holder.session = patched.session;
   if (failure) throw failure;

@@ -74,6 +74,9 @@ export function toRegistryError(err: unknown, registry: string, repository?: str
   if (code && TIMEOUT_CODES[code]) {
     return new RegistryError('timeout', `${registry}: ${TIMEOUT_CODES[code]}`, where, 'Check the network, or raise the timeout if the registry is slow.');
   }
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') {
+    return new RegistryError('protocol', `${registry}: the response headers are too large`, where, 'The registry (or a proxy in front of it) sent abnormal headers.');
+  }
   if (code && TLS_CODES.has(code)) {
     return new RegistryError('network', `${registry}: TLS certificate not trusted (${code})`, where,
       'Give the registry CA file (--ca-file), or mark the registry insecure if you trust the network.');

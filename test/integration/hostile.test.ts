@@ -1,0 +1,121 @@
+/**
+ * Hostile or broken registries (through the fault proxy) and a registry that
+ * dies mid-copy: bounded reads, clear errors, nothing half-written.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isRegistryError } from '../../shared/errors';
+import { RegistryClient } from '../../electron/registry/client';
+import { copyImage } from '../../electron/registry/copy/copy';
+import { buildImage, defaultLayers } from '../../electron/demo/images';
+import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
+import { pushImage, type PushedImage } from '../rig/fixtures';
+import { startRegistry, type RigRegistry } from '../rig/registry';
+
+let registry: RigRegistry;
+let proxy: FaultProxy;
+let image: PushedImage;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  image = await pushImage(registry, 'app/web', 'v1', buildImage());
+  proxy = await startFaultProxy(registry.url);
+});
+afterAll(async () => {
+  await proxy.close();
+  await registry.stop();
+});
+afterEach(() => proxy.clear());
+
+async function failure(run: (client: RegistryClient) => Promise<unknown>): Promise<Error & { code: string }> {
+  const client = new RegistryClient({ retry: { attempts: 3, baseDelayMs: 5 } });
+  try {
+    const err = await run(client).then(() => undefined, (e: unknown) => e);
+    expect(isRegistryError(err), `expected a typed error, got ${String(err)}`).toBe(true);
+    return err as Error & { code: string };
+  } finally {
+    await client.close();
+  }
+}
+
+describe('oversized responses are read bounded', () => {
+  it('a 20 MB WWW-Authenticate header: a protocol error, not retried', async () => {
+    proxy.add({ path: /\/tags\/list/, action: { kind: 'status', status: 401, headers: { 'www-authenticate': `Bearer realm="${'x'.repeat(20 * 1024 * 1024)}"` } } });
+    const err = await failure((c) => c.tags({ registry: proxy.host, repository: 'app/web' }));
+    expect(err.code).toBe('protocol');
+    expect(err.message.length).toBeLessThan(400);
+    expect(proxy.requests.filter((r) => r.fault)).toHaveLength(1);
+  });
+
+  it('a 200 MB "manifest" is refused by its announced size without reading it', async () => {
+    proxy.add({ path: /\/manifests\/v1$/, action: { kind: 'header', headers: { 'content-length': String(200 * 1024 * 1024) } } });
+    const err = await failure((c) => c.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' }));
+    expect(err.code).toBe('protocol');
+    expect(err.message).toMatch(/too large/);
+  });
+
+  it('a manifest of deeply nested JSON is a protocol error, not a crash', async () => {
+    const body = '['.repeat(500_000) + ']'.repeat(500_000);
+    proxy.add({ path: /\/manifests\/v1$/, action: { kind: 'status', status: 200, body, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } } });
+    const err = await failure((c) => c.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' }));
+    expect(['protocol', 'digest_mismatch']).toContain(err.code);
+  });
+
+  it('a huge error body is read only in part, and the error still says what failed', async () => {
+    proxy.add({ path: /\/manifests\/v1$/, action: { kind: 'status', status: 404, body: JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'm'.repeat(10 * 1024 * 1024) }] }) } });
+    const started = Date.now();
+    const err = await failure((c) => c.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' }));
+    expect(err.code).toBe('not_found');
+    expect(err.message.length).toBeLessThan(400);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('malformed digests never reach a URL', () => {
+  for (const digest of ['sha256:../x', `sha256:${'a'.repeat(63)}`, `md5:${'a'.repeat(32)}`, `sha256:${'A'.repeat(64)}`]) {
+    it(digest.slice(0, 20), async () => {
+      const err = await failure((c) => c.getBlob({ registry: proxy.host, repository: 'app/web', digest }));
+      expect(err.code).toBe('invalid_reference');
+      expect(proxy.requests).toHaveLength(0);
+    });
+  }
+});
+
+describe('a registry killed mid-copy', () => {
+  it('fails the copy cleanly, and a second run after the restart completes with identical digests', async () => {
+    const source = await startRegistry();
+    const destination = await startRegistry();
+    try {
+      const big = await pushImage(source, 'big/image', 'v1', buildImage({ layers: defaultLayers({ os: 'linux', architecture: 'amd64' }, 3, 32 * 1024 * 1024) }));
+      const client = new RegistryClient({ retry: { attempts: 2, baseDelayMs: 10 } });
+      let killed = false;
+      const err = await copyImage(client, {
+        source: { registry: source.host, repository: 'big/image', reference: 'v1' },
+        destination: { registry: destination.host, repository: 'copy/image', tag: 'v1' },
+      }, {
+        blobAttempts: 1,
+        onProgress: (p) => {
+          if (!killed && p.doneBytes > 0) {
+            killed = true;
+            destination.crash();
+          }
+        },
+      }).catch((e: unknown) => e);
+      expect(killed).toBe(true);
+      expect(isRegistryError(err), String(err)).toBe(true);
+      expect(['network', 'timeout']).toContain((err as { code: string }).code);
+
+      await destination.start();
+      const fresh = new RegistryClient();
+      expect(await fresh.headManifest({ registry: destination.host, repository: 'copy/image', reference: 'v1' })).toBeUndefined();
+      const { result } = await copyImage(fresh, {
+        source: { registry: source.host, repository: 'big/image', reference: 'v1' },
+        destination: { registry: destination.host, repository: 'copy/image', tag: 'v1' },
+      });
+      expect(result.digest).toBe(big.digest);
+      expect((await fresh.getManifest({ registry: destination.host, repository: 'copy/image', reference: 'v1' })).digest).toBe(big.digest);
+      await Promise.all([client.close(), fresh.close()]);
+    } finally {
+      await Promise.all([source.stop(), destination.stop()]);
+    }
+  });
+});
