@@ -8,16 +8,15 @@ import { RegistryClient } from '../../electron/registry/client';
 import { copyImage } from '../../electron/registry/copy/copy';
 import { buildImage, defaultLayers } from '../../electron/demo/images';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
-import { pushImage, type PushedImage } from '../rig/fixtures';
+import { pushImage } from '../rig/fixtures';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 
 let registry: RigRegistry;
 let proxy: FaultProxy;
-let image: PushedImage;
 
 beforeAll(async () => {
   registry = await startRegistry();
-  image = await pushImage(registry, 'app/web', 'v1', buildImage());
+  await pushImage(registry, 'app/web', 'v1', buildImage());
   proxy = await startFaultProxy(registry.url);
 });
 afterAll(async () => {
