@@ -71,6 +71,8 @@ export interface CopyJobView {
   id: string;
   source: string;
   destination: string;
+  /** What was asked, so the job can be started again. */
+  request: RequestOf<'copy.start'>;
   state: 'running' | 'done' | 'failed' | 'cancelled';
   plan?: CopyPlanSummary;
   progress?: CopyProgress;

@@ -13,7 +13,7 @@ import { planCopy, type CopyRequest } from '../registry/copy/plan';
 const KEEP_FINISHED = 50;
 
 export interface CopyJobs {
-  start(request: CopyRequest, options?: { concurrency?: number }): string;
+  start(request: CopyRequest, asked: CopyJobView['request'], options?: { concurrency?: number }): string;
   cancel(id: string): boolean;
   list(): CopyJobView[];
   /** Resolves when the job has ended (for tests and the CLI). */
@@ -33,10 +33,10 @@ export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) 
   };
 
   return {
-    start(request, options = {}) {
+    start(request, asked, options = {}) {
       const id = randomUUID();
       const controller = new AbortController();
-      const view: CopyJobView = { id, source: describe(request.source, request.source.reference), destination: describe(request.destination, request.destination.tag), state: 'running' };
+      const view: CopyJobView = { id, source: describe(request.source, request.source.reference), destination: describe(request.destination, request.destination.tag), request: asked, state: 'running' };
       const update = (patch: Partial<CopyJobView>): void => {
         Object.assign(view, patch);
         emit(structuredClone(view));

@@ -122,7 +122,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     'tags.list': async (r, signal) => ({ tags: await client.tags({ registry: parseRegistryHost(r.registry), repository: r.repository }, { signal }) }),
     'image.get': async (r, signal) => imageView(client, { ...r, registry: parseRegistryHost(r.registry) }, signal),
     'copy.plan': async (r, signal) => (await planCopy(client, { ...copyRequest(r), signal })).summary,
-    'copy.start': async (r) => ({ id: jobs.start(copyRequest(r), { concurrency: settings.get().copy.concurrency }) }),
+    'copy.start': async (r) => ({ id: jobs.start(copyRequest(r), r, { concurrency: settings.get().copy.concurrency }) }),
     'copy.cancel': async (r) => ({ cancelled: jobs.cancel(r.id) }),
     'copy.list': async () => jobs.list(),
     'watch.list': async () => updates.list(),

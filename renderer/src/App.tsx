@@ -13,6 +13,8 @@ export function App() {
   const [repository, setRepository] = useState<string | undefined>();
   const [tag, setTag] = useState<string | undefined>();
   const [draft, setDraft] = useState<CopyDraft | undefined>();
+  const [signInHost, setSignInHost] = useState<string | undefined>();
+  const signIn = registry ? () => setSignInHost(registry) : undefined;
   const jobs = useCopyJobs();
   return (
     <div className="app">
@@ -21,6 +23,8 @@ export function App() {
           selected={registry}
           onSelect={(host) => { setRegistry(host); setRepository(undefined); setTag(undefined); }}
           onDropImage={(target, image) => setDraft({ image, targetRegistry: target })}
+          {...(signInHost ? { signInHost } : {})}
+          onSignInDone={() => setSignInHost(undefined)}
         />
         <Watched onOpen={(image) => { setRegistry(image.registry); setRepository(image.repository); setTag(image.tag); }} />
         <CopyQueue jobs={jobs} />
@@ -30,9 +34,9 @@ export function App() {
         {registry && <Repositories key={registry} registry={registry} selected={repository} onSelect={(r) => { setRepository(r); setTag(undefined); }} />}
         {registry && repository && (
           <Tags key={`${registry}/${repository}`} registry={registry} repository={repository} selected={tag} onSelect={setTag}
-            onCopy={(image) => setDraft({ image, targetRegistry: registry })} />
+            onCopy={(image) => setDraft({ image, targetRegistry: registry })} {...(signIn ? { onSignIn: signIn } : {})} />
         )}
-        {registry && repository && tag && <ImageDetails key={`${registry}/${repository}:${tag}`} registry={registry} repository={repository} tag={tag} />}
+        {registry && repository && tag && <ImageDetails key={`${registry}/${repository}:${tag}`} registry={registry} repository={repository} tag={tag} {...(signIn ? { onSignIn: signIn } : {})} />}
       </main>
       {draft && <CopyDialog draft={draft} onClose={() => setDraft(undefined)} onStarted={() => setDraft(undefined)} />}
     </div>

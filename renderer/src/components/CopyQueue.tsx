@@ -9,6 +9,7 @@ function Bar({ done, total }: { done: number; total: number }) {
 
 export function CopyQueue({ jobs }: { jobs: CopyJobView[] }) {
   const cancel = useAction('copy.cancel');
+  const retry = useAction('copy.start', ['copy.list']);
   if (!jobs.length) return null;
   return (
     <section className="queue" aria-label="Copies">
@@ -20,6 +21,7 @@ export function CopyQueue({ jobs }: { jobs: CopyJobView[] }) {
             <div className="job-title">
               <span>{job.source} → {job.destination}</span>
               {job.state === 'running' && <button className="icon" aria-label="Cancel copy" onClick={() => cancel.mutate({ id: job.id })}>✕</button>}
+              {(job.state === 'failed' || job.state === 'cancelled') && <button className="small" onClick={() => retry.mutate(job.request)}>Retry</button>}
             </div>
             {p && <Bar done={p.doneBytes} total={p.totalBytes} />}
             <div className="job-status">

@@ -13,7 +13,7 @@ function Copyable({ text }: { text: string }) {
   );
 }
 
-export function ImageDetails({ registry, repository, tag }: { registry: string; repository: string; tag: string }) {
+export function ImageDetails({ registry, repository, tag, onSignIn }: { registry: string; repository: string; tag: string; onSignIn?: () => void }) {
   const [platform, setPlatform] = useState<string | undefined>();
   const [tab, setTab] = useState<'layers' | 'config' | 'history' | 'manifest'>('layers');
   const top = useCall('image.get', { registry, repository, reference: tag });
@@ -25,7 +25,7 @@ export function ImageDetails({ registry, repository, tag }: { registry: string; 
   const imageName = `${registry}/${repository}:${tag}`;
   const isWatched = (watched.data ?? []).some((w) => w.registry === registry && w.repository === repository && w.tag === tag);
   if (top.isLoading) return <section className="pane image"><div className="muted">Loading {tag}…</div></section>;
-  if (top.error) return <section className="pane image"><ErrorView error={top.error} onRetry={() => void top.refetch()} /></section>;
+  if (top.error) return <section className="pane image"><ErrorView error={top.error} onRetry={() => void top.refetch()} {...(onSignIn ? { onSignIn } : {})} /></section>;
   const data = top.data!;
   const config = image?.config;
   return (

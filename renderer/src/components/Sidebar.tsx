@@ -43,8 +43,8 @@ function RegistryRow({ registry, selected, onSelect, onDropImage }: { registry: 
   );
 }
 
-function AddRegistry({ onDone }: { onDone: (host: string) => void }) {
-  const [host, setHost] = useState('');
+function AddRegistry({ onDone, initialHost = '' }: { onDone: (host: string) => void; initialHost?: string }) {
+  const [host, setHost] = useState(initialHost);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [insecure, setInsecure] = useState(false);
@@ -89,7 +89,14 @@ function ImportOffer() {
   );
 }
 
-export function Sidebar({ selected, onSelect, onDropImage }: { selected?: string; onSelect: (host: string) => void; onDropImage: (target: string, image: DraggedImage) => void }) {
+export function Sidebar({ selected, onSelect, onDropImage, signInHost, onSignInDone }: {
+  selected?: string;
+  onSelect: (host: string) => void;
+  onDropImage: (target: string, image: DraggedImage) => void;
+  /** A registry that asked for credentials: the form opens for it. */
+  signInHost?: string;
+  onSignInDone?: () => void;
+}) {
   const registries = useCall('registries.list', {});
   const [adding, setAdding] = useState(false);
   return (
@@ -98,7 +105,9 @@ export function Sidebar({ selected, onSelect, onDropImage }: { selected?: string
         <h2>Registries</h2>
         <button className="icon" title="Add a registry" aria-label="Add a registry" onClick={() => setAdding(!adding)}>+</button>
       </div>
-      {adding && <AddRegistry onDone={(host) => { setAdding(false); onSelect(host); }} />}
+      {(adding || signInHost) && (
+        <AddRegistry key={signInHost ?? 'new'} initialHost={signInHost ?? ''} onDone={(host) => { setAdding(false); onSignInDone?.(); onSelect(host); }} />
+      )}
       <ImportOffer />
       {registries.isLoading && <div className="muted">Loading…</div>}
       {registries.error && <ErrorView error={registries.error} onRetry={() => void registries.refetch()} />}

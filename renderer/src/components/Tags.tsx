@@ -5,7 +5,8 @@ import { ErrorView } from './ErrorView';
 import { DRAG_TYPE, type DraggedImage } from './Sidebar';
 import { VirtualList } from './VirtualList';
 
-export function Tags({ registry, repository, selected, onSelect, onCopy }: {
+export function Tags({ registry, repository, selected, onSelect, onCopy, onSignIn }: {
+  onSignIn?: () => void;
   registry: string;
   repository: string;
   selected?: string;
@@ -46,7 +47,7 @@ export function Tags({ registry, repository, selected, onSelect, onCopy }: {
         <button disabled={!picked.size} onClick={() => onCopy({ registry, repository, tags: [...picked] })}>Copy to…</button>
       </div>
       {tags.isLoading && <div className="muted">Loading tags…</div>}
-      {tags.error && <ErrorView error={tags.error} onRetry={() => void tags.refetch()} />}
+      {tags.error && <ErrorView error={tags.error} onRetry={() => void tags.refetch()} {...(onSignIn ? { onSignIn } : {})} />}
       {tags.data && list.length === 0 && <div className="muted empty">No tags{filter ? ' match the filter' : ''}.</div>}
       <VirtualList
         label="Tag list"
