@@ -106,6 +106,10 @@ export const CHANNELS = {
   'catalog.list': { request: z.object({ registry: host }), response: null as unknown as { repositories: string[] } },
   'tags.list': { request: z.object({ registry: host, repository }), response: null as unknown as { tags: string[] } },
   'image.get': { request: Target.extend({ platform: platform.optional() }), response: null as unknown as ImageView },
+  'image.referrers': {
+    request: z.object({ registry: host, repository, digest: z.string().min(1).max(200) }),
+    response: null as unknown as { source: 'api' | 'tag-schema' | 'none'; referrers: Array<{ digest: string; mediaType: string; size: number; artifactType?: string; annotations?: Record<string, string> }> },
+  },
   'copy.plan': { request: CopyRequestSchema, response: null as unknown as CopyPlanSummary },
   'copy.start': { request: CopyRequestSchema, response: null as unknown as { id: string } },
   'copy.cancel': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as { cancelled: boolean } },

@@ -121,6 +121,13 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     'catalog.list': async (r, signal) => ({ repositories: await client.catalog(parseRegistryHost(r.registry), { signal }) }),
     'tags.list': async (r, signal) => ({ tags: await client.tags({ registry: parseRegistryHost(r.registry), repository: r.repository }, { signal }) }),
     'image.get': async (r, signal) => imageView(client, { ...r, registry: parseRegistryHost(r.registry) }, signal),
+    'image.referrers': async (r, signal) => {
+      const found = await client.referrers({ registry: parseRegistryHost(r.registry), repository: r.repository, digest: r.digest }, { signal });
+      return {
+        source: found.source,
+        referrers: found.referrers.map((d) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, ...(d.artifactType ? { artifactType: d.artifactType } : {}), ...(d.annotations ? { annotations: d.annotations } : {}) })),
+      };
+    },
     'copy.plan': async (r, signal) => (await planCopy(client, { ...copyRequest(r), signal })).summary,
     'copy.start': async (r) => ({ id: jobs.start(copyRequest(r), r, { concurrency: settings.get().copy.concurrency }) }),
     'copy.cancel': async (r) => ({ cancelled: jobs.cancel(r.id) }),

@@ -117,6 +117,10 @@ describe('contract', () => {
     expect(image.json.result).toMatchObject({ digest: multi.digest, image: { digest: multi.children[1]!.digest } });
     expect(image.json.result.platforms).toHaveLength(3);
     expect(image.json.result.image.config.history.length).toBeGreaterThan(0);
+    const referrers = await rpc('image.referrers', { registry: rig.registry.host, repository: multi.repo, digest: multi.digest });
+    expect(referrers.json.result).toEqual({ source: 'none', referrers: [] });
+    const badDigest = await rpc('image.referrers', { registry: rig.registry.host, repository: multi.repo, digest: 'sha256:../../x' });
+    expect(badDigest.json).toMatchObject({ ok: false, error: { code: 'invalid_reference', part: 'digest' } });
   });
 });
 

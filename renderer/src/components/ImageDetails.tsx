@@ -13,9 +13,26 @@ function Copyable({ text }: { text: string }) {
   );
 }
 
+/** Signatures, SBOMs and attestations that point at this image (OCI referrers). */
+function Referrers({ registry, repository, digest }: { registry: string; repository: string; digest: string }) {
+  const found = useCall('image.referrers', { registry, repository, digest });
+  if (found.isLoading) return <div className="muted">Looking for referrers…</div>;
+  if (found.error) return <ErrorView error={found.error} />;
+  const list = found.data?.referrers ?? [];
+  if (!list.length) return <div className="muted empty">No signatures, SBOMs or attestations refer to this image.</div>;
+  return (
+    <table className="layers" aria-label="Referrers">
+      <thead><tr><th>Artifact type</th><th>Digest</th><th>Size</th></tr></thead>
+      <tbody>
+        {list.map((r) => <tr key={r.digest}><td>{r.artifactType ?? r.mediaType}</td><td><code>{displayDigest(r.digest)}</code></td><td>{humanBytes(r.size)}</td></tr>)}
+      </tbody>
+    </table>
+  );
+}
+
 export function ImageDetails({ registry, repository, tag, onSignIn }: { registry: string; repository: string; tag: string; onSignIn?: () => void }) {
   const [platform, setPlatform] = useState<string | undefined>();
-  const [tab, setTab] = useState<'layers' | 'config' | 'history' | 'manifest'>('layers');
+  const [tab, setTab] = useState<'layers' | 'config' | 'history' | 'referrers' | 'manifest'>('layers');
   const top = useCall('image.get', { registry, repository, reference: tag });
   const chosenPlatform = platform ?? (top.data?.platforms[0] ? formatPlatformRef(top.data.platforms[0]) : undefined);
   const detail = useCall('image.get', top.data && top.data.platforms.length && chosenPlatform ? { registry, repository, reference: top.data.digest, platform: chosenPlatform } : undefined);
@@ -61,7 +78,7 @@ export function ImageDetails({ registry, repository, tag, onSignIn }: { registry
         </table>
       )}
       <div className="tabs" role="tablist">
-        {(['layers', 'config', 'history', 'manifest'] as const).map((t) => (
+        {(['layers', 'config', 'history', 'referrers', 'manifest'] as const).map((t) => (
           <button key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>{t}</button>
         ))}
       </div>
@@ -91,6 +108,7 @@ export function ImageDetails({ registry, repository, tag, onSignIn }: { registry
           {config.history.map((h, i) => <li key={i} className={h.emptyLayer ? 'empty-layer' : ''}><code>{h.createdBy ?? h.comment ?? '(no command)'}</code></li>)}
         </ol>
       )}
+      {tab === 'referrers' && <Referrers registry={registry} repository={repository} digest={data.digest} />}
       {tab === 'manifest' && <pre className="manifest">{JSON.stringify(JSON.parse(data.manifest), null, 2)}</pre>}
     </section>
   );
