@@ -71,6 +71,14 @@ export function Repositories({ registry, selected, onSelect }: { registry: strin
             role="option"
             aria-selected={row.leaf && row.path === selected}
             data-repository={row.leaf ? row.path : undefined}
+            onKeyDown={(e) => {
+              if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+              e.preventDefault();
+              const index = visible.indexOf(row) + (e.key === 'ArrowDown' ? 1 : -1);
+              const buttons = [...(e.currentTarget.closest('.virtual')?.querySelectorAll<HTMLButtonElement>('.tree-row') ?? [])];
+              const here = buttons.indexOf(e.currentTarget);
+              if (index >= 0 && index < visible.length) buttons[here + (e.key === 'ArrowDown' ? 1 : -1)]?.focus();
+            }}
             onClick={() => {
               if (row.folder) setExpanded((o) => { const n = new Set(o); if (n.has(row.path)) n.delete(row.path); else n.add(row.path); return n; });
               else onSelect(row.path);

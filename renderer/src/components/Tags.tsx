@@ -67,7 +67,18 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
               e.dataTransfer.effectAllowed = 'copy';
             }}
             onClick={(e) => click(tag, e)}
-            onKeyDown={(e) => { if (e.key === 'Enter') onSelect(tag); }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') onSelect(tag);
+              if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+                e.preventDefault();
+                const next = list[list.indexOf(tag) + (e.key === 'ArrowDown' ? 1 : -1)];
+                if (next === undefined) return;
+                onSelect(next);
+                setPicked(new Set([next]));
+                // The next row is rendered (the list keeps a margin); focusing it scrolls it into view.
+                requestAnimationFrame(() => (document.querySelector(`[data-tag="${CSS.escape(next)}"]`) as HTMLElement | null)?.focus());
+              }
+            }}
           >
             {tag}
           </div>
