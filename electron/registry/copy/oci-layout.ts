@@ -160,7 +160,7 @@ function tagFromRefName(refName: string | undefined): string | undefined {
  * Passes `input` through, failing with digest_mismatch as soon as it is longer
  * than `size`, or at the end if its length or digest differ from the descriptor's.
  */
-async function* verified(input: AsyncIterable<Uint8Array>, descriptor: { digest: string; size: number }, where: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
+async function* verified(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, descriptor: { digest: string; size: number }, where: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
   const verifier = new DigestVerifier(parseDigest(descriptor.digest));
   const mismatch = (detail: string) => new RegistryError('digest_mismatch', `${where}: blob ${descriptor.digest} ${detail}`, {},
     'The data does not match its descriptor; it was not kept.');

@@ -13,6 +13,11 @@ export interface DraggedImage {
 
 function RegistryRow({ registry, selected, onSelect, onDropImage }: { registry: RegistryView; selected: boolean; onSelect: () => void; onDropImage: (image: DraggedImage) => void }) {
   const [over, setOver] = useState(false);
+  // Connection status: the registry answers /v2/ (after signing in, when it asks).
+  const ping = useCall('registries.ping', { host: registry.host }, { retry: false, staleTime: 60_000 });
+  const remove = useAction('registries.remove', ['registries.list']);
+  const logout = useAction('registries.logout', ['registries.list']);
+  const state = ping.isLoading ? 'checking' : ping.error ? 'unreachable' : 'ok';
   const accept = (e: DragEvent) => {
     if (e.dataTransfer.types.includes(DRAG_TYPE)) {
       e.preventDefault();
@@ -33,12 +38,23 @@ function RegistryRow({ registry, selected, onSelect, onDropImage }: { registry: 
       }}
     >
       <button className="registry-button" onClick={onSelect} aria-pressed={selected}>
-        <span className="registry-name">{registry.name}</span>
+        <span className="registry-name"><span className={`status ${state}`} title={ping.error ? (ping.error as Error).message : state} aria-label={`connection ${state}`} />{registry.name}</span>
         <span className="registry-meta">
           {registry.credentials ? `signed in${registry.credentials.username ? ` as ${registry.credentials.username}` : ''}` : 'anonymous'}
           {registry.rateLimit && ` · ${registry.rateLimit.remaining}/${registry.rateLimit.limit} pulls left`}
         </span>
+        {registry.rateLimit && (
+          <span className="meter" role="meter" aria-label="Docker Hub pulls left" aria-valuemin={0} aria-valuemax={registry.rateLimit.limit} aria-valuenow={registry.rateLimit.remaining}>
+            <span style={{ width: `${(100 * registry.rateLimit.remaining) / Math.max(1, registry.rateLimit.limit)}%` }} />
+          </span>
+        )}
       </button>
+      {selected && (
+        <div className="registry-actions">
+          {registry.credentials?.origin === 'keychain' && <button className="small" onClick={() => logout.mutate({ host: registry.host })}>Sign out</button>}
+          <button className="small" onClick={() => remove.mutate({ host: registry.host })}>Remove</button>
+        </div>
+      )}
     </li>
   );
 }
