@@ -25,11 +25,17 @@ export interface ReadContext {
   what: string;
 }
 
+/** Stops reading a body and closes its request. undici reports the abort as an 'error' event: swallow it, it is ours. */
+export function discard(res: RegistryResponse): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
+}
+
 export async function readBounded(res: RegistryResponse, limit: number, ctx: ReadContext): Promise<Buffer> {
   const where = { registry: ctx.registry, ...(ctx.repository ? { repository: ctx.repository } : {}) };
   const announced = Number(res.headers['content-length']);
   if (Number.isFinite(announced) && announced > limit) {
-    res.body.destroy();
+    discard(res);
     throw new RegistryError('protocol', `${ctx.registry}: ${ctx.what} too large (${announced} bytes, limit ${limit})`, where);
   }
   const chunks: Buffer[] = [];
@@ -38,7 +44,7 @@ export async function readBounded(res: RegistryResponse, limit: number, ctx: Rea
     for await (const chunk of res.body) {
       size += (chunk as Buffer).length;
       if (size > limit) {
-        res.body.destroy();
+        discard(res);
         throw new RegistryError('protocol', `${ctx.registry}: ${ctx.what} too large (over ${limit} bytes)`, where);
       }
       chunks.push(chunk as Buffer);
