@@ -12,6 +12,7 @@ import { serve } from './commands/serve';
 import { sync } from './commands/sync';
 import { cp } from './commands/copy';
 import * as inspect from './commands/inspect';
+import * as layout from './commands/layout';
 import { createContext, GLOBAL_FLAGS, type CliContext, type Io } from './context';
 import { exitCodeFor } from './exit-codes';
 
@@ -48,6 +49,24 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'copy every tag (or those matching the regular expression PATTERN) the destination lacks',
     flags: { tags: { value: true }, concurrency: { value: true } },
     run: sync,
+  },
+  export: {
+    usage: 'export IMAGE PATH [--platform P[,P...]] [--concurrency N]',
+    summary: 'write an image as an OCI image layout: a directory, or a tar archive when PATH ends in .tar',
+    flags: { platform: { value: true }, concurrency: { value: true } },
+    run: layout.exportCommand,
+  },
+  import: {
+    usage: 'import PATH IMAGE [--ref NAME] [--concurrency N]',
+    summary: "push an OCI image layout (directory or .tar) to IMAGE; the tag defaults to the layout's ref.name",
+    flags: { ref: { value: true }, concurrency: { value: true } },
+    run: layout.importCommand,
+  },
+  extract: {
+    usage: 'extract IMAGE FILE.tar [--platform P]',
+    summary: "write one platform's flattened filesystem as a tar (unsafe entries refused)",
+    flags: platformFlag,
+    run: layout.extractCommand,
   },
   check: {
     usage: 'check IMAGE... [--digest D] [--platform P] [--explain]',

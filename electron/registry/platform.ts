@@ -102,3 +102,9 @@ export function isAttestation(descriptor: { platform?: { os?: string; architectu
   if (descriptor.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') return true;
   return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
 }
+
+/** The platform of this machine as images name it (Linux images are what registries mostly hold). */
+export function hostPlatform(): Platform {
+  const arch: Record<string, { architecture: string; variant?: string }> = { x64: { architecture: 'amd64' }, arm64: { architecture: 'arm64' }, arm: { architecture: 'arm', variant: 'v7' }, ia32: { architecture: '386' } };
+  return { os: 'linux', ...(arch[process.arch] ?? { architecture: process.arch }) };
+}

@@ -4,19 +4,13 @@
 import { RegistryError } from '../../../shared/errors';
 import type { PlatformEntry } from '../../registry/api/image';
 import type { ImageManifest } from '../../registry/api/manifest-types';
-import { formatPlatform, parsePlatform, type Platform } from '../../registry/platform';
+import { formatPlatform, hostPlatform, parsePlatform, type Platform } from '../../registry/platform';
 import { parseReference, parseRegistryUrl, parseRepository, type ImageReference } from '../../registry/reference';
 import { sortTagsByVersion } from '../../../shared/versions';
 import { expectPositionals, stringFlag, usageError } from '../args';
 import type { CliContext } from '../context';
 
 export const target = (ref: ImageReference) => ({ registry: ref.registry, repository: ref.repository, reference: ref.digest ?? ref.tag! });
-
-/** The platform of this machine, as images name it: what `config` shows for an index without --platform. */
-export function hostPlatform(): Platform {
-  const arch: Record<string, { architecture: string; variant?: string }> = { x64: { architecture: 'amd64' }, arm64: { architecture: 'arm64' }, arm: { architecture: 'arm', variant: 'v7' }, ia32: { architecture: '386' } };
-  return { os: 'linux', ...(arch[process.arch] ?? { architecture: process.arch }) };
-}
 
 function platformFlag(ctx: CliContext): Platform | undefined {
   const value = stringFlag(ctx.parsed, 'platform');

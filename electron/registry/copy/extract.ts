@@ -1,0 +1,560 @@
+/**
+ * Flattens one platform of an image into a single tar: its layers applied in
+ * order, OCI whiteouts honoured (`.wh.NAME` hides NAME of lower layers,
+ * `.wh..wh..opq` hides everything lower in its directory), the way a container
+ * runtime would unpack them — but into a tar file only, never onto the disk.
+ *
+ * Entries that could reach outside the root are refused (skipped, with a
+ * warning) and never written: names with `..` components, symlinks whose
+ * relative target climbs above the root, hardlinks to paths outside the image
+ * or through a symlink, and any entry whose path goes through a symlink or a
+ * non-directory laid down earlier (layer 1 `evil -> /etc`, layer 2
+ * `evil/passwd`). A leading `/` is dropped (`/etc/x` is `etc/x`); absolute
+ * symlink targets are kept as written, since they resolve inside the image's
+ * root. So every path in the output is relative and below the root, and none
+ * goes through a symlink of the output.
+ *
+ * Memory stays bounded by the number of files, not their size: layers are
+ * downloaded (verified) to a private temporary folder, read once to build the
+ * final tree (names, types, modes, link targets, and where each file's content
+ * is), then read again to stream the contents of the files that survive.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { isRegistryError, RegistryError } from '../../../shared/errors';
+import type { PlatformRef } from '../../../shared/copy';
+import type { RegistryClient } from '../client';
+import type { Descriptor } from '../api/manifest-types';
+import type { FetchedManifest } from '../api/manifests';
+import { platformsOf, selectPlatform } from '../api/image';
+import { isDigest } from '../digest';
+import { MEDIA_TYPES } from '../media-types';
+import { inParallel } from '../parallel';
+import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../platform';
+import { readTar, StreamSource, TarWriter, type TarHeader } from './tar-stream';
+
+export interface ExtractSource {
+  registry: string;
+  repository: string;
+  /** Tag or digest. */
+  reference: string;
+}
+
+export interface ExtractOptions {
+  /** Which image of an index; default: the only one, else this machine's (linux/<arch>). */
+  platform?: Platform;
+  signal?: AbortSignal;
+  /** Called for every refused or ignored entry, as it is found. */
+  onWarning?: (message: string) => void;
+  /** Most files the image may hold (the tree is kept in memory); default 5,000,000. */
+  maxEntries?: number;
+}
+
+export interface ExtractResult {
+  source: string;
+  destination: string;
+  /** The image manifest extracted. */
+  digest: string;
+  platform?: PlatformRef;
+  layers: number;
+  /** Entries in the output tar. */
+  entries: number;
+  /** File content bytes in the output tar. */
+  bytes: number;
+  /** Entries refused or ignored, one message each. */
+  warnings: string[];
+}
+
+const GZIP_TYPES = new Set<string>([
+  MEDIA_TYPES.ociLayerGzip,
+  MEDIA_TYPES.dockerLayerGzip,
+  MEDIA_TYPES.dockerForeignLayerGzip,
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+]);
+const TAR_TYPES = new Set<string>([MEDIA_TYPES.ociLayer, 'application/vnd.oci.image.layer.nondistributable.v1.tar', 'application/vnd.docker.image.rootfs.diff.tar']);
+const DEFAULT_MAX_ENTRIES = 5_000_000;
+
+type Compression = 'gzip' | 'none';
+
+interface Meta {
+  mode: number;
+  uid: number;
+  gid: number;
+  uname?: string;
+  gname?: string;
+  mtime: number;
+  /** Extended attributes (SCHILY.xattr.* PAX records), carried through. */
+  xattrs?: Record<string, string>;
+}
+
+/** Where a file's bytes are: the `ordinal`-th entry of layer `layer`. Shared by hardlinks to the same file. */
+interface Content {
+  layer: number;
+  ordinal: number;
+  size: number;
+}
+
+interface Node {
+  kind: 'dir' | 'file' | 'symlink' | 'char' | 'block' | 'fifo';
+  meta: Meta;
+  /** The layer that laid this node down. */
+  layer: number;
+  /** The last layer that laid down this node or anything below it (what opaque directories keep). */
+  touched: number;
+  children?: Map<string, Node>;
+  linkname?: string;
+  content?: Content;
+  devmajor?: number;
+  devminor?: number;
+}
+
+function cancelled(): RegistryError {
+  return new RegistryError('cancelled', 'the extract was cancelled', {});
+}
+
+/** A name for a warning: bounded, control characters made visible. */
+function quote(name: string): string {
+  const cut = name.length > 120 ? `${name.slice(0, 120)}…` : name;
+  return JSON.stringify(cut);
+}
+
+function compressionOf(layer: Descriptor, where: { registry: string; repository: string }): Compression {
+  const type = layer.mediaType.toLowerCase();
+  if (type.includes('zstd')) {
+    throw new RegistryError('unsupported', `${where.registry}: layer ${layer.digest} is zstd-compressed, which regdesk cannot extract`, where,
+      'Extract a gzip variant of the image, or convert it (e.g. docker buildx imagetools create with gzip compression).');
+  }
+  if (GZIP_TYPES.has(type)) return 'gzip';
+  if (TAR_TYPES.has(type)) return 'none';
+  throw new RegistryError('unsupported', `${where.registry}: layer ${layer.digest} has media type ${layer.mediaType.slice(0, 100)}, which is not a filesystem layer`, where,
+    'Only tar layers (plain or gzip) can be extracted.');
+}
+
+
+/** The image manifest to extract: the reference's own, or one platform of its index. */
+async function chooseImage(client: RegistryClient, source: ExtractSource, options: ExtractOptions): Promise<{ image: FetchedManifest; platform?: PlatformRef }> {
+  const call = options.signal ? { signal: options.signal } : {};
+  const src = { registry: source.registry, repository: source.repository };
+  const top = await client.getManifest(source, call);
+  if (top.parsed.kind === 'schema1') {
+    throw new RegistryError('unsupported', `${source.registry}: ${source.repository} uses Docker schema 1, which regdesk does not extract`, src, 'Re-push the image with a current Docker.');
+  }
+  if (top.parsed.kind === 'image') {
+    if (options.platform) {
+      const config = await client.imageConfig(src, top.parsed, call);
+      const actual: Platform = { os: config.os ?? 'unknown', architecture: config.architecture ?? 'unknown', ...(config.variant ? { variant: config.variant } : {}) };
+      if (!platformMatches(options.platform, actual)) {
+        throw new RegistryError('not_found', `${source.registry}: ${source.repository} is a single ${formatPlatform(actual)} image`, { ...src, kind: 'manifest', part: 'platform' });
+      }
+      return { image: top, platform: actual };
+    }
+    return { image: top };
+  }
+  const entries = platformsOf(top.parsed);
+  let wanted = options.platform;
+  if (!wanted) {
+    const host = hostPlatform();
+    if (entries.length === 1) wanted = entries[0]!.platform;
+    else if (entries.some((e) => platformMatches(host, e.platform))) wanted = host;
+    else {
+      throw new RegistryError('usage', `${source.registry}: ${source.repository} has several platforms (${entries.map((e) => formatPlatform(e.platform)).join(', ') || 'none'}); say which`, src,
+        'Pick one with --platform os/arch[/variant].');
+    }
+  }
+  const entry = selectPlatform(top.parsed, wanted, src);
+  const image = await client.getManifest({ ...src, reference: entry.digest }, call);
+  if (image.parsed.kind !== 'image') throw new RegistryError('unsupported', `${source.registry}: the ${entry.digest} entry of the index is not an image manifest`, src);
+  const p = entry.platform;
+  return { image, platform: { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) } };
+}
+
+/** Longest name or link target accepted: Linux's PATH_MAX (and it keeps the tree's depth bounded). */
+const MAX_PATH = 4096;
+
+/** A name's components with `.` and empty ones dropped (so a leading `/` goes); undefined when it has `..`. */
+function components(name: string): string[] | undefined {
+  if (name.includes('\0')) return undefined;
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') return undefined;
+    parts.push(part);
+  }
+  return parts;
+}
+
+/** Why a symlink at `parent/…` pointing at `target` escapes the root, or undefined when it stays inside. */
+function symlinkEscape(parent: string[], target: string): string | undefined {
+  if (target === '') return 'has an empty target';
+  if (target.includes('\0')) return 'has a target with a NUL byte';
+  // Absolute targets resolve inside the image's root (as the container sees it): `..` cannot climb above `/`.
+  if (target.startsWith('/')) return undefined;
+  let depth = parent.length;
+  for (const part of target.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (--depth < 0) return `points outside the root (${quote(target)})`;
+    } else depth++;
+  }
+  return undefined;
+}
+
+function metaOf(h: TarHeader): Meta {
+  let xattrs: Record<string, string> | undefined;
+  for (const [key, value] of Object.entries(h.pax ?? {})) {
+    if (key.startsWith('SCHILY.xattr.')) (xattrs ??= {})[key] = value;
+  }
+  return {
+    mode: (h.mode ?? 0o644) & 0o7777,
+    uid: h.uid ?? 0,
+    gid: h.gid ?? 0,
+    ...(h.uname ? { uname: h.uname } : {}),
+    ...(h.gname ? { gname: h.gname } : {}),
+    mtime: h.mtime ?? 0,
+    ...(xattrs ? { xattrs } : {}),
+  };
+}
+
+/** The final tree of the image, built entry by entry, layer by layer. */
+class Tree {
+  readonly root: Node = { kind: 'dir', meta: { mode: 0o755, uid: 0, gid: 0, mtime: 0 }, layer: -1, touched: -1, children: new Map() };
+  private nodes = 0;
+
+  constructor(private readonly warn: (message: string) => void, private readonly maxEntries: number) {}
+
+  /** Walks `parts` through existing directories: the node, `missing`, or why the walk is blocked. */
+  private walk(parts: string[]): { node: Node } | { missing: true } | { blocked: string } {
+    let node = this.root;
+    for (let i = 0; i < parts.length; i++) {
+      const next = node.children!.get(parts[i]!);
+      if (!next) return { missing: true };
+      if (next.kind !== 'dir') {
+        const at = quote(parts.slice(0, i + 1).join('/'));
+        return { blocked: next.kind === 'symlink' ? `goes through the symlink ${at}` : `goes through ${at}, which is not a directory` };
+      }
+      node = next;
+    }
+    return { node };
+  }
+
+  /** The parent directory for a new entry, creating missing directories; a reason when an ancestor is not a directory. */
+  private parentFor(parts: string[], layer: number, mtime: number): Node | string {
+    // Check the whole path before creating anything: a refused entry leaves no trace.
+    const found = this.walk(parts);
+    if ('blocked' in found) return found.blocked;
+    let node = this.root;
+    node.touched = layer;
+    for (const part of parts) {
+      let next = node.children!.get(part);
+      if (!next) {
+        next = { kind: 'dir', meta: { mode: 0o755, uid: 0, gid: 0, mtime }, layer, touched: layer, children: new Map() };
+        this.count();
+        node.children!.set(part, next);
+      }
+      next.touched = layer;
+      node = next;
+    }
+    return node;
+  }
+
+  private count(): void {
+    if (++this.nodes > this.maxEntries) {
+      throw new RegistryError('unsupported', `the image has more than ${this.maxEntries} files; regdesk does not extract it`, {});
+    }
+  }
+
+  /** Hides what lower layers put in `dir`, keeping what `layer` itself laid down. */
+  private prune(dir: Node, layer: number): void {
+    for (const [name, child] of dir.children!) {
+      if (child.touched < layer) dir.children!.delete(name);
+      else if (child.kind === 'dir') this.prune(child, layer);
+    }
+  }
+
+  apply(layer: number, ordinal: number, h: TarHeader): void {
+    const label = `layer ${layer + 1}`;
+    const refuse = (reason: string): void => this.warn(`${label}: skipped ${quote(h.name)}: ${reason}`);
+    if (h.name.length > MAX_PATH || (h.linkname?.length ?? 0) > MAX_PATH) return refuse(`its name or link target is longer than ${MAX_PATH} characters`);
+    const parts = components(h.name);
+    if (!parts) return refuse(h.name.includes('\0') ? 'its name has a NUL byte' : 'its path climbs out of the root (..)');
+    // Old tars mark directories with a trailing slash on a plain-file header.
+    const type = h.typeflag === '\0' && h.name.endsWith('/') ? 'directory' : h.type;
+    if (parts.length === 0) {
+      if (type !== 'directory') refuse('it names the root');
+      return;
+    }
+    const base = parts.at(-1)!;
+    const parentParts = parts.slice(0, -1);
+
+    if (base.startsWith('.wh.')) {
+      const found = this.walk(parentParts);
+      if ('blocked' in found) return refuse(`whiteout ${found.blocked}`);
+      if ('missing' in found) return;
+      const dir = found.node;
+      if (base === '.wh..wh..opq') return this.prune(dir, layer);
+      if (base.startsWith('.wh..wh.')) return refuse('unsupported special whiteout');
+      const victimName = base.slice(4);
+      if (victimName === '' || victimName === '.' || victimName === '..') return refuse('invalid whiteout');
+      const victim = dir.children!.get(victimName);
+      if (!victim) return;
+      // Whiteouts hide lower layers only: what this layer laid down stays.
+      if (victim.touched < layer) dir.children!.delete(victimName);
+      else if (victim.kind === 'dir') this.prune(victim, layer);
+      return;
+    }
+
+    const meta = metaOf(h);
+    let node: Node;
+    switch (type) {
+      case 'directory':
+        node = { kind: 'dir', meta, layer, touched: layer, children: new Map() };
+        break;
+      case 'file':
+        node = { kind: 'file', meta, layer, touched: layer, content: { layer, ordinal, size: h.size } };
+        break;
+      case 'symlink': {
+        const escape = symlinkEscape(parentParts, h.linkname ?? '');
+        if (escape) return refuse(`symlink ${escape}`);
+        node = { kind: 'symlink', meta, layer, touched: layer, linkname: h.linkname! };
+        break;
+      }
+      case 'link': {
+        const targetParts = components(h.linkname ?? '');
+        if (!targetParts || targetParts.length === 0) return refuse(`hardlink to ${quote(h.linkname ?? '')}, outside the root`);
+        const found = this.walk(targetParts.slice(0, -1));
+        if ('blocked' in found) return refuse(`hardlink target ${found.blocked}`);
+        const target = 'node' in found ? found.node.children!.get(targetParts.at(-1)!) : undefined;
+        if (!target) return refuse(`hardlink to ${quote(h.linkname!)}, which the image does not have`);
+        if (target.kind !== 'file') return refuse(`hardlink to ${quote(h.linkname!)}, which is not a regular file`);
+        // A hardlink is the same file: same content and inode metadata, even if the target is replaced later.
+        node = { kind: 'file', meta: target.meta, layer, touched: layer, content: target.content! };
+        break;
+      }
+      case 'char':
+      case 'block':
+        node = { kind: type, meta, layer, touched: layer, devmajor: h.devmajor ?? 0, devminor: h.devminor ?? 0 };
+        break;
+      case 'fifo':
+        node = { kind: 'fifo', meta, layer, touched: layer };
+        break;
+      default:
+        return refuse(`unsupported entry type ${JSON.stringify(h.typeflag ?? '?')}`);
+    }
+
+    const parent = this.parentFor(parentParts, layer, meta.mtime);
+    if (typeof parent === 'string') return refuse(parent);
+    const existing = parent.children!.get(base);
+    if (node.kind === 'dir' && existing?.kind === 'dir') {
+      // A directory over a directory merges: new metadata, children kept.
+      existing.meta = node.meta;
+      existing.layer = layer;
+      existing.touched = layer;
+      return;
+    }
+    if (!existing) this.count();
+    // Anything else replaces what was there (a directory with everything below it).
+    parent.children!.set(base, node);
+  }
+}
+
+function openLayer(path: string, compression: Compression): Readable {
+  const input = createReadStream(path);
+  if (compression === 'none') return input;
+  const gunzip = createGunzip();
+  input.on('error', (err) => gunzip.destroy(err));
+  gunzip.on('close', () => input.destroy());
+  return input.pipe(gunzip);
+}
+
+/** Reads the layer's tar entries; `visit` may read an entry's body. Stops the streams when done or when `visit` says so. */
+async function eachEntry(path: string, compression: Compression, label: string, visit: (ordinal: number, header: TarHeader, body: AsyncIterable<Buffer>) => Promise<boolean | void>): Promise<void> {
+  const stream = openLayer(path, compression);
+  const source = new StreamSource(stream);
+  let ordinal = 0;
+  try {
+    for await (const entry of readTar(source)) {
+      if ((await visit(ordinal++, entry.header, entry.body)) === false) break;
+    }
+  } catch (err) {
+    if (isRegistryError(err)) {
+      if (err.code === 'protocol') throw new RegistryError('protocol', `${label}: ${err.message}`, err.context, 'The layer is not a valid tar archive.');
+      throw err;
+    }
+    throw new RegistryError('protocol', `${label}: cannot be read (${(err as Error).message.slice(0, 200)})`, {}, 'The layer is not a valid (gzip-compressed) tar archive.');
+  } finally {
+    stream.destroy();
+  }
+}
+
+async function detectCompression(path: string, declared: Compression, label: string): Promise<Compression> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await file.read(head, 0, 4, 0);
+    if (bytesRead >= 4 && head.readUInt32BE(0) === 0x28b52ffd) {
+      throw new RegistryError('unsupported', `${label} is zstd-compressed, which regdesk cannot extract`, {}, 'Extract a gzip variant of the image.');
+    }
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+    // Declared gzip but not gzip: some tools push plain tars under the gzip type; the tar reader checks the rest.
+    return bytesRead === 0 ? declared : 'none';
+  } finally {
+    await file.close();
+  }
+}
+
+function headerFor(path: string, node: Node): TarHeader {
+  const m = node.meta;
+  const common = {
+    mode: m.mode,
+    uid: m.uid,
+    gid: m.gid,
+    mtime: m.mtime,
+    ...(m.uname ? { uname: m.uname } : {}),
+    ...(m.gname ? { gname: m.gname } : {}),
+    ...(m.xattrs ? { pax: m.xattrs } : {}),
+  };
+  switch (node.kind) {
+    case 'dir':
+      return { name: `${path}/`, type: 'directory', size: 0, ...common };
+    case 'symlink':
+      return { name: path, type: 'symlink', size: 0, linkname: node.linkname!, ...common };
+    case 'char':
+    case 'block':
+      return { name: path, type: node.kind, size: 0, devmajor: node.devmajor ?? 0, devminor: node.devminor ?? 0, ...common };
+    case 'fifo':
+      return { name: path, type: 'fifo', size: 0, ...common };
+    case 'file':
+      return { name: path, type: 'file', size: node.content!.size, ...common };
+  }
+}
+
+/**
+ * Writes the flattened filesystem of one platform of `source` to `outTar`
+ * (replaced atomically once complete). Refused entries are reported in
+ * `warnings` (and to `onWarning`), never written.
+ */
+export async function extractImage(client: RegistryClient, source: ExtractSource, outTar: string, options: ExtractOptions = {}): Promise<ExtractResult> {
+  const signal = options.signal;
+  const call = signal ? { signal } : {};
+  const src = { registry: source.registry, repository: source.repository };
+  const { image, platform } = await chooseImage(client, source, options);
+  if (image.parsed.kind !== 'image') throw new RegistryError('internal', 'not an image manifest', src);
+  const layers = image.parsed.layers;
+  // Every layer must be one we can read before anything is downloaded or written.
+  const declared = layers.map((l) => compressionOf(l, src));
+
+  const target = resolve(outTar);
+  const folder = dirname(target);
+  const work = await mkdtemp(join(folder, `.${basename(target)}.extract-`)).catch((err: NodeJS.ErrnoException) => {
+    throw new RegistryError('usage', `cannot write next to ${outTar.slice(0, 200)} (${err.code ?? err.message})`, {}, 'Give a path in an existing, writable folder.');
+  });
+  const temp = join(folder, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  let entries = 0;
+  let bytes = 0;
+  try {
+    // Layers to private files, each verified against its digest.
+    const files = layers.map((_, i) => join(work, `layer-${i}`));
+    await inParallel(layers, 3, async (layer, i) => {
+      if (signal?.aborted) throw cancelled();
+      const { stream } = await client.getBlob({ ...src, digest: layer.digest }, call);
+      await pipeline(stream, createWriteStream(files[i]!, { flags: 'wx', mode: 0o600 }), ...(signal ? [{ signal }] : []));
+    });
+    const compression: Compression[] = [];
+    for (const [i, file] of files.entries()) compression.push(await detectCompression(file, declared[i]!, `layer ${i + 1} (${layers[i]!.digest})`));
+
+    // Pass 1: the final tree.
+    const tree = new Tree(warn, options.maxEntries ?? DEFAULT_MAX_ENTRIES);
+    for (const [i, file] of files.entries()) {
+      if (signal?.aborted) throw cancelled();
+      await eachEntry(file, compression[i]!, `layer ${i + 1} (${layers[i]!.digest})`, async (ordinal, header) => {
+        tree.apply(i, ordinal, header);
+      });
+    }
+
+    // What to write: directories, links and devices in tree order; files grouped by where their content is.
+    const plain: Array<{ path: string; node: Node }> = [];
+    const contents = new Map<Content, Array<{ path: string; node: Node }>>();
+    const walk = (dir: Node, prefix: string): void => {
+      for (const name of [...dir.children!.keys()].sort()) {
+        const node = dir.children!.get(name)!;
+        const path = prefix ? `${prefix}/${name}` : name;
+        if (node.kind === 'file') {
+          const list = contents.get(node.content!) ?? [];
+          list.push({ path, node });
+          contents.set(node.content!, list);
+        } else plain.push({ path, node });
+        if (node.kind === 'dir') walk(node, path);
+      }
+    };
+    walk(tree.root, '');
+    const byLayer = new Map<number, Map<number, Array<{ path: string; node: Node }>>>();
+    for (const [content, paths] of contents) {
+      const layer = byLayer.get(content.layer) ?? new Map<number, Array<{ path: string; node: Node }>>();
+      layer.set(content.ordinal, paths);
+      byLayer.set(content.layer, layer);
+    }
+
+    // Pass 2: the output tar.
+    const out = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
+    const tar = new TarWriter(out);
+    try {
+      for (const { path, node } of plain) {
+        await tar.add(headerFor(path, node));
+        entries++;
+      }
+      for (const [i, file] of files.entries()) {
+        const wanted = byLayer.get(i);
+        if (!wanted?.size) continue;
+        if (signal?.aborted) throw cancelled();
+        await eachEntry(file, compression[i]!, `layer ${i + 1} (${layers[i]!.digest})`, async (ordinal, header, body) => {
+          const paths = wanted.get(ordinal);
+          if (!paths) return true;
+          wanted.delete(ordinal);
+          const [first, ...links] = paths;
+          if (header.size !== first!.node.content!.size) throw new RegistryError('internal', `layer ${i + 1} read differently the second time`, src);
+          await tar.add(headerFor(first!.path, first!.node), body);
+          entries++;
+          bytes += header.size;
+          for (const link of links) {
+            await tar.add({ ...headerFor(link.path, link.node), type: 'link', size: 0, linkname: first!.path });
+            entries++;
+          }
+          if (signal?.aborted) throw cancelled();
+          return wanted.size > 0;
+        });
+        if (wanted.size) throw new RegistryError('internal', `layer ${i + 1} read differently the second time`, src);
+      }
+      await tar.finish();
+    } catch (err) {
+      out.destroy();
+      throw err;
+    }
+    await rename(temp, target);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    if (signal?.aborted) throw cancelled();
+    throw err;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return {
+    source: `${source.registry}/${source.repository}${isDigest(source.reference) ? '@' : ':'}${source.reference}`,
+    destination: outTar,
+    digest: image.digest,
+    ...(platform ? { platform } : {}),
+    layers: layers.length,
+    entries,
+    bytes,
+    warnings,
+  };
+}
