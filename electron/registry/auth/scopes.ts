@@ -52,7 +52,11 @@ export function scopesCover(held: readonly string[], wanted: readonly string[]):
   const heldMap = new Map<string, Set<string>>();
   for (const scope of held) {
     const r = parse(scope);
-    if (r) heldMap.set(`${r.type}:${r.name}`, r.actions);
+    if (!r) continue;
+    const key = `${r.type}:${r.name}`;
+    const existing = heldMap.get(key);
+    if (existing) r.actions.forEach((a) => existing.add(a));
+    else heldMap.set(key, new Set(r.actions));
   }
   return wanted.every((scope) => {
     const r = parse(scope);

@@ -5,13 +5,27 @@
  */
 import { isIP } from 'node:net';
 
-/** Strips brackets from an IPv6 literal (`[::1]` → `::1`). */
+/**
+ * The host as compared: brackets of an IPv6 literal and one trailing dot removed,
+ * lower case, and an IPv4-mapped IPv6 address (`::ffff:a9fe:a9fe`, as the URL parser
+ * writes `::ffff:169.254.169.254`) turned back into its IPv4 form.
+ */
 function bare(hostname: string): string {
-  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  let host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  host = host.toLowerCase().replace(/\.$/, '');
+  const dotted = /^(?:0{0,4}:){0,4}:?:ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(host);
+  if (dotted) return dotted[1]!;
+  const hex = /^(?:0{0,4}:){0,4}:?:ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (hex) {
+    const hi = parseInt(hex[1]!, 16);
+    const lo = parseInt(hex[2]!, 16);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return host;
 }
 
 export function isLoopbackHost(hostname: string): boolean {
-  const host = bare(hostname).toLowerCase();
+  const host = bare(hostname);
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host);
@@ -20,7 +34,7 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** 169.254.0.0/16, fe80::/10, and the well-known metadata names: places a token must never be sent. */
 export function isLinkLocalOrMetadata(hostname: string): boolean {
-  const host = bare(hostname).toLowerCase();
+  const host = bare(hostname);
   if (host === 'metadata.google.internal' || host === 'metadata' || host === 'instance-data') return true;
   if (isIP(host) === 4) return host.startsWith('169.254.') || host === '100.100.100.200';
   if (isIP(host) === 6) return /^fe[89ab][0-9a-f]:/.test(host) || host === 'fd00:ec2::254' || /^::ffff:169\.254\./.test(host);

@@ -39,8 +39,13 @@ export function redactApiUrl(url: URL | string): string {
 export function redactHeaders(headers: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (!SECRET_HEADERS.has(name.toLowerCase())) out[name] = value;
-    else out[name] = value.split(' ')[0] + ' <redacted>';
+    const lower = name.toLowerCase();
+    if (!SECRET_HEADERS.has(lower)) out[name] = value;
+    else {
+      // Keep only a known auth scheme word (`Bearer <redacted>`); anything else may be the secret itself.
+      const scheme = /^(Basic|Bearer|Digest|Negotiate|AWS4-HMAC-SHA256)\s/i.exec(value)?.[1];
+      out[name] = (lower === 'authorization' || lower === 'proxy-authorization') && scheme ? `${scheme} <redacted>` : '<redacted>';
+    }
   }
   return out;
 }

@@ -52,7 +52,8 @@ export function withScheme(options: SchemeOptions = {}): Layer & { schemeOf(regi
         return res;
       } catch (err) {
         if (!isConnectionLevel(err)) {
-          known.set(req.registry, 'https'); // it answered over https; the failure was something else
+          // It answered over https and failed otherwise; a cancel proves nothing either way.
+          if ((err as { code?: string }).code !== 'cancelled') known.set(req.registry, 'https');
           throw err;
         }
       }
@@ -61,7 +62,7 @@ export function withScheme(options: SchemeOptions = {}): Layer & { schemeOf(regi
         known.set(req.registry, 'http');
         return res;
       } catch (err) {
-        if (!isConnectionLevel(err)) known.set(req.registry, 'http');
+        if (!isConnectionLevel(err) && (err as { code?: string }).code !== 'cancelled') known.set(req.registry, 'http');
         throw err;
       }
     };

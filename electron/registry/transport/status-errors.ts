@@ -70,7 +70,7 @@ export async function errorForStatus(res: RegistryResponse, ctx: StatusContext):
     case 403:
       return new RegistryError('authorization', `${ctx.registry}: access denied to ${ctx.what}${said}`, base, 'Your account lacks the permission for this; ask the registry owner.');
     case 404: {
-      const kind = (detail.code && NOT_FOUND_KIND[detail.code]) ?? ctx.notFound;
+      const kind = (detail.code && Object.hasOwn(NOT_FOUND_KIND, detail.code) ? NOT_FOUND_KIND[detail.code] : undefined) ?? ctx.notFound;
       return new RegistryError('not_found', `${ctx.registry}: ${ctx.what} not found${said}`, { ...base, ...(kind ? { kind } : {}) }, 'Check the repository, tag or digest.');
     }
     case 405:
