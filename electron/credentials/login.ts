@@ -33,6 +33,10 @@ export async function login(registryKey: string, credential: Credential, options
       throw new RegistryError('authentication', `${registry}: the credentials were rejected`, { registry, status: 401 }, 'Check the user name and password.');
     }
     if (res.status !== 200) throw new RegistryError('protocol', `${registry}: /v2/ answered HTTP ${res.status}`, { registry, status: res.status });
+    if (!res.auth?.withCredentials) {
+      throw new RegistryError('unsupported', `${registry} does not ask for credentials, so they cannot be checked; nothing was stored`, { registry },
+        'This registry is open: use it without signing in.');
+    }
   } finally {
     await client.close();
   }

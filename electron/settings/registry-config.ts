@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { RegistryError } from '../../shared/errors';
 import { canonicalRegistry } from '../credentials/registry-keys';
 import type { RegistryHostConfig } from '../registry/transport/types';
 import type { RegistryEntry } from './schema';
@@ -61,10 +62,15 @@ export interface HostConfigSources {
 export function hostConfigFrom(sources: HostConfigSources): (registry: string) => RegistryHostConfig | undefined {
   const read = sources.readFile ?? ((path: string) => readFileSync(path));
   const caCache = new Map<string, Buffer>();
-  const ca = (path: string): Buffer => {
+  const ca = (path: string, registry: string): Buffer => {
     let pem = caCache.get(path);
     if (!pem) {
-      pem = read(path);
+      try {
+        pem = read(path);
+      } catch {
+        throw new RegistryError('usage', `cannot read the CA file ${path.slice(0, 200)} configured for ${registry}`, { registry },
+          'Fix the path in registries.json or in the registry settings.');
+      }
       caCache.set(path, pem);
     }
     return pem;
@@ -82,7 +88,7 @@ export function hostConfigFrom(sources: HostConfigSources): (registry: string) =
     const config: RegistryHostConfig = {
       ...(insecure ? { insecure: true } : {}),
       ...(entry?.skipVerify ? { skipVerify: true } : {}),
-      ...(caFile ? { ca: ca(caFile) } : {}),
+      ...(caFile ? { ca: ca(caFile, registry) } : {}),
       ...(mirrors?.length ? { mirrors } : {}),
     };
     return Object.keys(config).length ? config : undefined;
