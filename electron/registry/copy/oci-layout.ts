@@ -33,7 +33,7 @@ import { formatPlatform, isAttestation, platformMatches, type Platform } from '.
 import { MAX_MANIFEST_BYTES } from '../transport/body';
 import { abortableSleep } from '../transport/retry';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_CHUNKED_ABOVE, transferBlob, type SessionHolder } from './blob-transfer';
-import { subsetIndex } from './plan';
+import { chooseEntries, isForeign, platformRef, subsetIndex } from './plan';
 import { ProgressTracker } from './progress';
 import { indexTarFile, TarWriter, type TarHeader } from './tar-stream';
 import { cancelUpload } from './upload';
@@ -120,16 +120,6 @@ function checkAbort(signal: AbortSignal | undefined, what: string): void {
 }
 
 const retryable = (err: unknown): boolean => isRegistryError(err) && (err.code === 'network' || err.code === 'timeout');
-
-/** Layers a registry must not redistribute: their bytes live at the descriptor's URLs, not in the repository. */
-function isForeign(d: Descriptor): boolean {
-  return Boolean(d.urls?.length) || d.mediaType.includes('foreign') || d.mediaType.includes('nondistributable');
-}
-
-function platformRef(d: Descriptor): PlatformRef | undefined {
-  if (!d.platform) return undefined;
-  return { os: d.platform.os, architecture: d.platform.architecture, ...(d.platform.variant ? { variant: d.platform.variant } : {}) };
-}
 
 /** `blobs/<alg>/<hex>`: built from a parsed digest only, so no descriptor can name a path of its choosing. */
 export function blobPath(digest: string | Digest): string {
@@ -264,21 +254,6 @@ interface Collected {
   manifests: ManifestFile[];
   blobs: BlobFile[];
   platforms: PlatformRef[];
-}
-
-function chooseEntries(index: ImageIndex, wanted: Platform[], source: LayoutImageSource): Descriptor[] {
-  const entries = index.manifests.filter((d) => !isAttestation(d));
-  const chosen: Descriptor[] = [];
-  for (const platform of wanted) {
-    const match = entries.find((d) => d.platform && platformMatches(platform, platformRef(d)!));
-    if (!match) {
-      const available = entries.map((d) => (d.platform ? formatPlatform(platformRef(d)!) : 'unknown')).join(', ');
-      throw new RegistryError('not_found', `${source.registry}: no ${formatPlatform(platform)} image in ${source.repository} (available: ${available})`,
-        { registry: source.registry, repository: source.repository, kind: 'manifest', part: 'platform' }, 'Pick one of the available platforms.');
-    }
-    if (!chosen.includes(match)) chosen.push(match);
-  }
-  return chosen;
 }
 
 /** Reads the manifests to export (the top one, or a subset index built like `cp --platform` does) and lists their blobs. */

@@ -55,11 +55,11 @@ export interface CopyPlan {
 }
 
 /** Layers a registry must not redistribute (Windows base layers): their URLs point elsewhere. */
-function isForeign(d: Descriptor): boolean {
+export function isForeign(d: Descriptor): boolean {
   return Boolean(d.urls?.length) || d.mediaType.includes('foreign') || d.mediaType.includes('nondistributable');
 }
 
-function platformRef(d: Descriptor): PlatformRef | undefined {
+export function platformRef(d: Descriptor): PlatformRef | undefined {
   if (!d.platform) return undefined;
   return { os: d.platform.os, architecture: d.platform.architecture, ...(d.platform.variant ? { variant: d.platform.variant } : {}) };
 }
@@ -74,7 +74,8 @@ export function subsetIndex(index: ImageIndex, chosen: Descriptor[], mediaType: 
   return Buffer.from(JSON.stringify(doc));
 }
 
-function chooseEntries(index: ImageIndex, wanted: Platform[], source: CopySource): Descriptor[] {
+/** The index entries for the wanted platforms, or an error listing what exists. */
+export function chooseEntries(index: ImageIndex, wanted: Platform[], source: { registry: string; repository: string }): Descriptor[] {
   const entries = index.manifests.filter((d) => !isAttestation(d));
   const chosen: Descriptor[] = [];
   for (const platform of wanted) {
