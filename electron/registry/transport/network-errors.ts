@@ -69,6 +69,10 @@ export function isConnectionLevel(err: unknown): boolean {
 export function toRegistryError(err: unknown, registry: string, repository?: string): RegistryError {
   if (err instanceof RegistryError) return err;
   const where = { registry, ...(repository ? { repository } : {}) };
+  // AbortSignal.timeout() aborts with a TimeoutError: that is a timeout, not the user cancelling.
+  if ((err as { name?: string })?.name === 'TimeoutError') {
+    return new RegistryError('timeout', `${registry}: the request took too long`, where, 'Check the network, or try again later.');
+  }
   if (isAbort(err)) return new RegistryError('cancelled', 'the operation was cancelled', where, undefined, { cause: err });
   const code = errorCode(err);
   if (code && TIMEOUT_CODES[code]) {

@@ -86,7 +86,8 @@ export function withRetry(partial: Partial<RetryOptions> = {}): Layer {
         } catch (err) {
           failure = err;
         }
-        const last = attempt >= options.attempts || !replayable;
+        // A request whose own signal fired (a timeout, a cancel) is not retried: the failure stands as it is.
+        const last = attempt >= options.attempts || !replayable || Boolean(req.signal?.aborted);
         if (res && !RETRY_STATUSES.has(res.status)) return res;
         if (failure !== undefined && (!isRetryableError(failure) || last)) throw failure;
 
