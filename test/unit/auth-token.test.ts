@@ -8,6 +8,7 @@ import { RegistryError } from '../../shared/errors';
 import { fetchToken, validateRealm, type TokenRequest } from '../../electron/registry/auth/token';
 import { TOKEN_SERVER_FAILURE } from '../../electron/registry/transport/network-errors';
 import type { Fetch, RegistryRequest, RegistryResponse } from '../../electron/registry/transport/types';
+import { rejectionOf } from '../helpers/errors';
 
 const REG = 'registry.example.com';
 const REG_URL = new URL('https://registry.example.com/v2/a/tags/list');
@@ -23,15 +24,6 @@ function errorOf(fn: () => unknown): RegistryError {
   throw new Error('expected a RegistryError');
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function answer(status: number, body: unknown, headers: Record<string, string> = {}): RegistryResponse {
   const text = typeof body === 'string' ? body : JSON.stringify(body);

@@ -5,11 +5,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RegistryError } from '../../shared/errors';
+import type { RegistryError } from '../../shared/errors';
 import { MAX_ERROR_BODY_BYTES, readBounded, readJson } from '../../electron/registry/transport/body';
 import { createHttpTransport, type HttpTransport } from '../../electron/registry/transport/http';
 import { errorForStatus, type StatusContext } from '../../electron/registry/transport/status-errors';
 import type { RegistryResponse } from '../../electron/registry/transport/types';
+import { rejectionOf } from '../helpers/errors';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -103,15 +104,6 @@ const chunked = (status: number, total: number, chunkSize = 16 * 1024): Handler 
   pump();
 };
 
-async function rejectionOf(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /**
  * Records 'error' events the body emits while nobody listens (each would be an uncaught exception

@@ -7,10 +7,10 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RegistryError } from '../../shared/errors';
 import { createHttpTransport, type HttpTransport } from '../../electron/registry/transport/http';
 import { DEFAULT_MAX_REDIRECTS, withRedirects } from '../../electron/registry/transport/redirects';
 import type { Fetch, RegistryRequest, RegistryResponse } from '../../electron/registry/transport/types';
+import { rejectionOf } from '../helpers/errors';
 
 interface Seen {
   method: string;
@@ -72,15 +72,6 @@ const SECRET_HEADERS = {
   Accept: 'application/vnd.oci.image.manifest.v1+json',
 };
 
-async function rejectionOf(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('withRedirects over real servers', () => {
   let a: TestServer;

@@ -11,6 +11,7 @@ import { createHttpTransport, type HttpTransport } from '../../electron/registry
 import { HOST_NOT_FOUND } from '../../electron/registry/transport/network-errors';
 import { abortableSleep, backoffDelay, DEFAULT_RETRY, parseRetryAfter, RETRY_STATUSES, withRetry, type RetryOptions } from '../../electron/registry/transport/retry';
 import type { Fetch, RegistryRequest, RegistryResponse } from '../../electron/registry/transport/types';
+import { rejectionReason } from '../helpers/errors';
 
 // ---------------------------------------------------------------- helpers
 
@@ -75,14 +76,6 @@ const REQ: RegistryRequest = { registry: 'registry.example.com', method: 'GET', 
 const networkError = (registryCode?: string): RegistryError =>
   new RegistryError('network', 'registry.example.com: connection reset', { registry: 'registry.example.com', ...(registryCode ? { registryCode } : {}) });
 
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 // ---------------------------------------------------------------- parseRetryAfter
 
@@ -300,7 +293,7 @@ describe('withRetry', () => {
     const failure = networkError();
     const { next, calls } = scripted([failure, 200]);
     const { options, delays } = recorded();
-    const err = await rejectionOf(withRetry(options)(next)({ ...REQ, method: 'PATCH', body: Readable.from(['chunk']) }));
+    const err = await rejectionReason(withRetry(options)(next)({ ...REQ, method: 'PATCH', body: Readable.from(['chunk']) }));
     expect(err).toBe(failure);
     expect(calls).toHaveLength(1);
     expect(delays).toEqual([]);
@@ -330,7 +323,7 @@ describe('withRetry', () => {
     const errors = [networkError(), networkError(), networkError()];
     const { next, calls } = scripted(errors);
     const { options, delays } = recorded({ attempts: 3 });
-    const err = await rejectionOf(withRetry(options)(next)(REQ));
+    const err = await rejectionReason(withRetry(options)(next)(REQ));
     expect(err).toBe(errors[2]);
     expect(calls).toHaveLength(3);
     expect(delays).toEqual([100, 200]);
@@ -350,7 +343,7 @@ describe('withRetry', () => {
       const failure = make() as Error;
       const { next, calls } = scripted([failure, 200]);
       const { options, delays } = recorded();
-      const err = await rejectionOf(withRetry(options)(next)(REQ));
+      const err = await rejectionReason(withRetry(options)(next)(REQ));
       expect(err).toBe(failure);
       expect(calls).toHaveLength(1);
       expect(delays).toEqual([]);
@@ -384,7 +377,7 @@ describe('withRetry', () => {
     const fetch = withRetry({ attempts: 5, baseDelayMs: 10_000, maxDelayMs: 10_000, random: () => 1 })(next);
     const started = Date.now();
     setTimeout(() => controller.abort(), 20);
-    const err = await rejectionOf(fetch({ ...REQ, signal: controller.signal }));
+    const err = await rejectionReason(fetch({ ...REQ, signal: controller.signal }));
     expect(Date.now() - started).toBeLessThan(1000);
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).code).toBe('cancelled');
@@ -405,7 +398,7 @@ describe('abortableSleep', () => {
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 20);
-    const err = await rejectionOf(abortableSleep(10_000, controller.signal));
+    const err = await rejectionReason(abortableSleep(10_000, controller.signal));
     const elapsed = Date.now() - started;
     expect(elapsed).toBeLessThan(1000);
     expect(elapsed).toBeGreaterThanOrEqual(15);
@@ -417,7 +410,7 @@ describe('abortableSleep', () => {
     const controller = new AbortController();
     controller.abort();
     const started = Date.now();
-    const err = await rejectionOf(abortableSleep(10_000, controller.signal));
+    const err = await rejectionReason(abortableSleep(10_000, controller.signal));
     expect(Date.now() - started).toBeLessThan(100);
     expect((err as RegistryError).code).toBe('cancelled');
   });

@@ -11,15 +11,8 @@ import { createHttpTransport, type HttpTransport } from '../../electron/registry
 import { TOKEN_SERVER_FAILURE } from '../../electron/registry/transport/network-errors';
 import { mayUseHttp, withScheme } from '../../electron/registry/transport/scheme';
 import type { Fetch, RegistryHostConfig, RegistryRequest, RegistryResponse } from '../../electron/registry/transport/types';
+import { rejectionReason } from '../helpers/errors';
 
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 function fakeResponse(target: string, status = 200, onDump?: () => void): RegistryResponse {
   return {
@@ -126,7 +119,7 @@ describe('withScheme against a real plain-HTTP loopback server', () => {
       targets.push(req.target);
       return http.fetch(req);
     });
-    const err = await rejectionOf(fetch({ registry, method: 'GET', target: '/v2/' }));
+    const err = await rejectionReason(fetch({ registry, method: 'GET', target: '/v2/' }));
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).code).toBe('network');
     expect(targets).toEqual([`https://${registry}/v2/`]);
@@ -154,12 +147,12 @@ describe('withScheme with a scripted next', () => {
   it('never tries http for a registry that is not loopback', async () => {
     const s = scripted();
     const scheme = withScheme();
-    const err = await rejectionOf(scheme(s.next)({ registry: 'registry.example.com', method: 'GET', target: '/v2/' }));
+    const err = await rejectionReason(scheme(s.next)({ registry: 'registry.example.com', method: 'GET', target: '/v2/' }));
     expect((err as RegistryError).code).toBe('network');
     expect(s.targets()).toEqual(['https://registry.example.com/v2/']);
     expect(scheme.schemeOf('registry.example.com')).toBeUndefined();
     // Nor on a second try.
-    await rejectionOf(scheme(s.next)({ registry: 'registry.example.com', method: 'GET', target: '/v2/' }));
+    await rejectionReason(scheme(s.next)({ registry: 'registry.example.com', method: 'GET', target: '/v2/' }));
     expect(s.targets()).toEqual(['https://registry.example.com/v2/', 'https://registry.example.com/v2/']);
   });
 
@@ -182,7 +175,7 @@ describe('withScheme with a scripted next', () => {
   it('an insecure registry with a CA never falls back', async () => {
     const s = scripted();
     const scheme = withScheme({ hostConfig: () => ({ insecure: true, ca: 'PEM' }) });
-    await rejectionOf(scheme(s.next)({ registry: 'registry.internal:5000', method: 'GET', target: '/v2/' }));
+    await rejectionReason(scheme(s.next)({ registry: 'registry.internal:5000', method: 'GET', target: '/v2/' }));
     expect(s.targets()).toEqual(['https://registry.internal:5000/v2/']);
   });
 
@@ -205,7 +198,7 @@ describe('withScheme with a scripted next', () => {
   it('refuses a target that is neither a path nor an absolute http(s) URL', async () => {
     const s = scripted();
     for (const target of ['v2/', 'ftp://x/y', 'javascript:alert(1)', '']) {
-      const err = await rejectionOf(withScheme()(s.next)({ registry: '127.0.0.1:5000', method: 'GET', target }));
+      const err = await rejectionReason(withScheme()(s.next)({ registry: '127.0.0.1:5000', method: 'GET', target }));
       expect(err).toBeInstanceOf(TypeError);
     }
     expect(s.calls).toEqual([]);
@@ -236,7 +229,7 @@ describe('withScheme with a scripted next', () => {
     ]) {
       const s = scripted(() => failure);
       const scheme = withScheme();
-      const err = await rejectionOf(scheme(s.next)({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' }));
+      const err = await rejectionReason(scheme(s.next)({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' }));
       expect(err).toBe(failure);
       expect(s.targets()).toEqual(['https://127.0.0.1:5000/v2/']);
       expect(scheme.schemeOf('127.0.0.1:5000')).toBe('https');
@@ -255,9 +248,9 @@ describe('withScheme with a scripted next', () => {
     const s = scripted((req) => (req.target.startsWith('https:') ? httpsErr : httpErr));
     const scheme = withScheme();
     const fetch = scheme(s.next);
-    expect(await rejectionOf(fetch({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' }))).toBe(httpErr);
+    expect(await rejectionReason(fetch({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' }))).toBe(httpErr);
     expect(scheme.schemeOf('127.0.0.1:5000')).toBeUndefined();
-    await rejectionOf(fetch({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' }));
+    await rejectionReason(fetch({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' }));
     expect(s.targets()).toEqual(['https://127.0.0.1:5000/v2/', 'http://127.0.0.1:5000/v2/', 'https://127.0.0.1:5000/v2/', 'http://127.0.0.1:5000/v2/']);
   });
 
@@ -265,7 +258,7 @@ describe('withScheme with a scripted next', () => {
     const authErr = new RegistryError('authentication', 'no', { registry: '127.0.0.1:5000' });
     const s = scripted((req) => (req.target.startsWith('https:') ? tlsFailure(req.registry) : authErr));
     const scheme = withScheme();
-    expect(await rejectionOf(scheme(s.next)({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' }))).toBe(authErr);
+    expect(await rejectionReason(scheme(s.next)({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' }))).toBe(authErr);
     expect(scheme.schemeOf('127.0.0.1:5000')).toBe('http');
   });
 
@@ -309,7 +302,7 @@ describe('withScheme with a scripted next', () => {
     });
     const scheme = withScheme();
     const fetch = scheme(s.next);
-    expect(await rejectionOf(fetch({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' }))).toBe(cancelled);
+    expect(await rejectionReason(fetch({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' }))).toBe(cancelled);
     expect(scheme.schemeOf('127.0.0.1:5000')).toBeUndefined();
     const res = await fetch({ registry: '127.0.0.1:5000', method: 'GET', target: '/v2/' });
     expect(res.url.protocol).toBe('http:');
