@@ -1,28 +1,35 @@
 // Builds everything that ships: the Electron main process and preload, the CLI, and the renderer.
 // Node-side bundles keep npm packages external (native keytar, undici) and resolve them from node_modules.
 import { build } from 'esbuild';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, rename, rm } from 'node:fs/promises';
 import { build as viteBuild } from 'vite';
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning', packages: 'external', minifySyntax: true, minifyWhitespace: true };
 
-await rm('dist', { recursive: true, force: true });
+// Build into a private folder and swap it in, so a test or a second build running meanwhile
+// never sees a half-written dist/.
+const out = `dist.build-${process.pid}`;
+await rm(out, { recursive: true, force: true });
 await Promise.all([
   // The app bundles its npm dependencies (electron-store and conf are ESM-only) but keytar, a native module.
-  build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/main.cjs', format: 'cjs', packages: undefined, external: ['electron', 'keytar'] }),
+  build({ ...common, entryPoints: ['electron/main.ts'], outfile: `${out}/main.cjs`, format: 'cjs', packages: undefined, external: ['electron', 'keytar'] }),
   // Sandboxed preloads must be CommonJS and may only require 'electron'.
-  build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/preload.cjs', format: 'cjs', packages: undefined, external: ['electron'] }),
+  build({ ...common, entryPoints: ['electron/preload.ts'], outfile: `${out}/preload.cjs`, format: 'cjs', packages: undefined, external: ['electron'] }),
   // The CLI bundles its dependencies too (start-up time matters for scripts), all but keytar.
   // CommonJS dependencies inside an ES module bundle need a real `require`.
   build({
     ...common,
     entryPoints: ['electron/cli/index.ts'],
-    outfile: 'dist/cli.js',
+    outfile: `${out}/cli.js`,
     format: 'esm',
     packages: undefined,
     external: ['keytar'],
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __regdeskCreateRequire } from 'node:module';\nconst require = __regdeskCreateRequire(import.meta.url);" },
   }),
 ]);
-await chmod('dist/cli.js', 0o755);
-await viteBuild({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });
+await chmod(`${out}/cli.js`, 0o755);
+await viteBuild({ configFile: 'renderer/vite.config.ts', logLevel: 'warn', build: { outDir: `${process.cwd()}/${out}/renderer` } });
+const old = `dist.old-${process.pid}`;
+await rename('dist', old).catch((error) => { if (error.code !== 'ENOENT') throw error; });
+await rename(out, 'dist');
+await rm(old, { recursive: true, force: true });
