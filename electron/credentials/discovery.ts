@@ -4,7 +4,9 @@
  *   1. explicit (CLI flags, the UI form)        5. Docker config (auths, credHelpers, credsStore)
  *   2. the regdesk keychain                      6. containers auth.json (Podman, skopeo)
  *   3. REGISTRY_<HOST>_USERNAME / _PASSWORD      7. a mounted Kubernetes .dockerconfigjson
- *   4. DOCKER_USERNAME / DOCKER_PASSWORD
+ *   4. DOCKER_USERNAME / DOCKER_PASSWORD (Docker Hub only)
+ * A source only counts when it holds a usable credential (a user name with its
+ * password, or a refresh token): half of a pair is skipped, never hides the next source.
  * A keychain that cannot be reached is reported once and skipped; the other sources still apply.
  */
 import { homedir } from 'node:os';
@@ -13,7 +15,7 @@ import type { RegistryError } from '../../shared/errors';
 import { hasSecret, type Credential, type CredentialSource } from '../registry/auth/credentials';
 import { entryCredential, findAuthEntry, helperFor, readAuthFile, runCredentialHelper } from './auth-files';
 import { decodeCredential, type SecretStore } from './keychain';
-import { canonicalRegistry, DOCKER_HUB, DOCKER_HUB_CONFIG_KEY, envHostKey } from './registry-keys';
+import { canonicalRegistry, DOCKER_HUB, DOCKER_HUB_CONFIG_KEY, envHostKeys } from './registry-keys';
 
 export type CredentialOrigin = 'explicit' | 'keychain' | 'env-registry' | 'env-docker' | 'docker-config' | 'docker-helper' | 'containers-auth' | 'kubernetes-secret';
 
@@ -68,11 +70,13 @@ export function createDiscovery(options: DiscoveryOptions = {}) {
   };
 
   const fromEnv = (registry: string): DiscoveredCredential | undefined => {
-    const key = envHostKey(registry);
-    const username = env[`REGISTRY_${key}_USERNAME`];
-    const password = env[`REGISTRY_${key}_PASSWORD`];
-    if (password) return { credential: { ...(username ? { username } : {}), password }, origin: 'env-registry', detail: `REGISTRY_${key}_PASSWORD` };
-    if (env.DOCKER_USERNAME && env.DOCKER_PASSWORD) {
+    for (const key of envHostKeys(registry)) {
+      const username = env[`REGISTRY_${key}_USERNAME`];
+      const password = env[`REGISTRY_${key}_PASSWORD`];
+      if (username && password) return { credential: { username, password }, origin: 'env-registry', detail: `REGISTRY_${key}_PASSWORD` };
+    }
+    // Docker's own variables name no registry: they mean Docker Hub, and must never reach another host.
+    if (registry === DOCKER_HUB && env.DOCKER_USERNAME && env.DOCKER_PASSWORD) {
       return { credential: { username: env.DOCKER_USERNAME, password: env.DOCKER_PASSWORD }, origin: 'env-docker', detail: 'DOCKER_PASSWORD' };
     }
     return undefined;
@@ -86,7 +90,7 @@ export function createDiscovery(options: DiscoveryOptions = {}) {
     if (helper) {
       const serverUrl = registry === DOCKER_HUB ? DOCKER_HUB_CONFIG_KEY : registry;
       const viaHelper = await runCredentialHelper(helper, serverUrl, env);
-      if (viaHelper) return { credential: viaHelper, origin: 'docker-helper', detail: `docker-credential-${helper}` };
+      if (hasSecret(viaHelper)) return { credential: viaHelper, origin: 'docker-helper', detail: `docker-credential-${helper}` };
     }
     const inline = entryCredential(findAuthEntry(file, registry));
     return inline ? { credential: inline, origin: 'docker-config', detail: path } : undefined;
@@ -97,22 +101,30 @@ export function createDiscovery(options: DiscoveryOptions = {}) {
     return credential ? { credential, origin, detail: path } : undefined;
   };
 
-  /** The first credential found for `registry`, and where it came from. */
+  /** Every source in order of precedence; each answers a usable credential or nothing. */
+  const sources = (registry: string): Array<() => Promise<DiscoveredCredential | undefined>> => [
+    async () => {
+      const explicit = options.explicit?.(registry);
+      return explicit ? { credential: explicit, origin: 'explicit' } : undefined;
+    },
+    async () => {
+      const keychain = await fromKeychain(registry);
+      return keychain ? { credential: keychain, origin: 'keychain' } : undefined;
+    },
+    async () => fromEnv(registry),
+    () => fromDockerConfig(registry),
+    ...containersAuthPaths(env, home).map((path) => () => fromAuthFile(registry, path, 'containers-auth')),
+    () => fromAuthFile(registry, options.kubernetesSecretPath ?? DEFAULT_KUBERNETES_SECRET, 'kubernetes-secret'),
+  ];
+
+  /** The first usable credential found for `registry`, and where it came from. */
   const discover = async (registryKey: string): Promise<DiscoveredCredential | undefined> => {
     const registry = canonicalRegistry(registryKey);
-    const explicit = options.explicit?.(registry);
-    if (hasSecret(explicit)) return { credential: explicit, origin: 'explicit' };
-    const keychain = await fromKeychain(registry);
-    if (keychain) return { credential: keychain, origin: 'keychain' };
-    const environment = fromEnv(registry);
-    if (environment) return environment;
-    const docker = await fromDockerConfig(registry);
-    if (docker) return docker;
-    for (const path of containersAuthPaths(env, home)) {
-      const found = await fromAuthFile(registry, path, 'containers-auth');
-      if (found) return found;
+    for (const source of sources(registry)) {
+      const found = await source();
+      if (found && hasSecret(found.credential)) return found;
     }
-    return fromAuthFile(registry, options.kubernetesSecretPath ?? DEFAULT_KUBERNETES_SECRET, 'kubernetes-secret');
+    return undefined;
   };
 
   // The engine asks on every request; files and helpers are read once per registry until `forget`.

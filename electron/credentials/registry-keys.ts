@@ -29,3 +29,13 @@ export function isDockerHub(registry: string): boolean {
 export function envHostKey(registry: string): string {
   return registry.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
+
+/**
+ * The HOST parts tried for a registry, in order. Docker Hub answers to the
+ * name people write (`REGISTRY_DOCKER_IO_*`) as well as to its API host
+ * (`REGISTRY_REGISTRY_1_DOCKER_IO_*`), which wins when both are set.
+ */
+export function envHostKeys(registry: string): string[] {
+  const canonical = canonicalRegistry(registry);
+  return canonical === DOCKER_HUB ? [envHostKey(DOCKER_HUB), envHostKey('docker.io')] : [envHostKey(canonical)];
+}

@@ -121,10 +121,6 @@ describe('each source, through the CLI, on a basic-auth registry', () => {
       env[`REGISTRY_${envKey(basic.host)}_USERNAME`] = BASIC_USER;
       env[`REGISTRY_${envKey(basic.host)}_PASSWORD`] = BASIC_PW;
     }],
-    ['DOCKER_USERNAME / DOCKER_PASSWORD', (env) => {
-      env.DOCKER_USERNAME = BASIC_USER;
-      env.DOCKER_PASSWORD = BASIC_PW;
-    }],
     ['$DOCKER_CONFIG/config.json auths (base64 auth, http:// key)', (env) => writeJson(join(env.DOCKER_CONFIG!, 'config.json'), auths(`http://${basic.host}`, BASIC_USER, BASIC_PW))],
     ['~/.docker/config.json when DOCKER_CONFIG is unset', (env) => {
       delete env.DOCKER_CONFIG;
@@ -155,6 +151,20 @@ describe('each source, through the CLI, on a basic-auth registry', () => {
     expectRead(await tags(basic, env));
   });
 
+  it('DOCKER_USERNAME / DOCKER_PASSWORD mean Docker Hub: this registry is never sent them (exit 4, asked to sign in)', async () => {
+    const res = await tags(basic, cliEnv({ DOCKER_USERNAME: BASIC_USER, DOCKER_PASSWORD: BASIC_PW }));
+    expect(res.code).toBe(4);
+    // "required", not "rejected": the request went out without credentials.
+    expect(res.stderr).toMatch(/authentication required/);
+    expect(res.stdout + res.stderr).not.toContain(BASIC_PW);
+  });
+
+  it('a REGISTRY_<HOST>_PASSWORD without its _USERNAME is ignored: the next source (Docker config.json) answers', async () => {
+    const env = cliEnv({ [`REGISTRY_${envKey(basic.host)}_PASSWORD`]: 'lonely-wrong' });
+    writeJson(join(env.DOCKER_CONFIG!, 'config.json'), auths(basic.host, BASIC_USER, BASIC_PW));
+    expectRead(await tags(basic, env));
+  });
+
   it('a credential helper is asked with the registry host on stdin', async () => {
     const env = cliEnv();
     installHelper(env, 'rdlog', basic.host, BASIC_USER, BASIC_PW);
@@ -167,7 +177,7 @@ describe('each source, through the CLI, on a basic-auth registry', () => {
 describe('precedence through the CLI (a wrong password in the winning source shows which one won)', () => {
   const key = () => envKey(basic.host);
 
-  it('REGISTRY_<HOST>_* before DOCKER_*', async () => {
+  it('REGISTRY_<HOST>_* win; DOCKER_* set beside them change nothing for a registry that is not Docker Hub', async () => {
     const right = cliEnv({ [`REGISTRY_${key()}_USERNAME`]: BASIC_USER, [`REGISTRY_${key()}_PASSWORD`]: BASIC_PW, DOCKER_USERNAME: BASIC_USER, DOCKER_PASSWORD: 'docker-wrong' });
     expectRead(await tags(basic, right));
     const wrong = cliEnv({ [`REGISTRY_${key()}_USERNAME`]: BASIC_USER, [`REGISTRY_${key()}_PASSWORD`]: 'registry-wrong', DOCKER_USERNAME: BASIC_USER, DOCKER_PASSWORD: BASIC_PW });
@@ -175,7 +185,7 @@ describe('precedence through the CLI (a wrong password in the winning source sho
   });
 
   it('the environment before Docker config.json', async () => {
-    const env = cliEnv({ DOCKER_USERNAME: BASIC_USER, DOCKER_PASSWORD: 'env-wrong' });
+    const env = cliEnv({ [`REGISTRY_${key()}_USERNAME`]: BASIC_USER, [`REGISTRY_${key()}_PASSWORD`]: 'env-wrong' });
     writeJson(join(env.DOCKER_CONFIG!, 'config.json'), auths(basic.host, BASIC_USER, BASIC_PW));
     const res = await tags(basic, env);
     expect(res.code).toBe(4);

@@ -186,11 +186,36 @@ describe('each source on its own', () => {
     expect(await d.discover('quay.io')).toBeUndefined();
   });
 
-  it('DOCKER_USERNAME / DOCKER_PASSWORD, only when both are set', async () => {
-    t.env.DOCKER_USERNAME = 'du';
+  it('half a REGISTRY_<HOST>_* pair is ignored and hides nothing after it', async () => {
+    dockerConfig(authsFor(REG, 'dc', 'dc-pw'));
+    t.env[`${REG_ENV}_PASSWORD`] = 'lonely-pw';
+    expect(await discovery().discover(REG)).toMatchObject({ origin: 'docker-config', credential: { username: 'dc', password: 'dc-pw' } });
+    delete t.env[`${REG_ENV}_PASSWORD`];
+    t.env[`${REG_ENV}_USERNAME`] = 'lonely-user';
+    expect(await discovery().discover(REG)).toMatchObject({ origin: 'docker-config', credential: { username: 'dc', password: 'dc-pw' } });
+  });
+
+  it('Docker Hub: REGISTRY_REGISTRY_1_DOCKER_IO_* or REGISTRY_DOCKER_IO_*, the first winning, for every name of Docker Hub', async () => {
+    t.env.REGISTRY_DOCKER_IO_USERNAME = 'short';
+    t.env.REGISTRY_DOCKER_IO_PASSWORD = 'short-pw';
+    for (const name of ['docker.io', 'index.docker.io', DOCKER_HUB, 'https://index.docker.io/v1/']) {
+      expect(await discovery().discover(name), name).toEqual({ credential: { username: 'short', password: 'short-pw' }, origin: 'env-registry', detail: 'REGISTRY_DOCKER_IO_PASSWORD' });
+    }
+    t.env.REGISTRY_REGISTRY_1_DOCKER_IO_USERNAME = 'api';
+    t.env.REGISTRY_REGISTRY_1_DOCKER_IO_PASSWORD = 'api-pw';
+    expect(await discovery().discover('docker.io')).toMatchObject({ credential: { username: 'api', password: 'api-pw' }, detail: 'REGISTRY_REGISTRY_1_DOCKER_IO_PASSWORD' });
     expect(await discovery().discover(REG)).toBeUndefined();
+  });
+
+  it('DOCKER_USERNAME / DOCKER_PASSWORD: Docker Hub only, and only when both are set', async () => {
+    t.env.DOCKER_USERNAME = 'du';
+    expect(await discovery().discover('docker.io')).toBeUndefined();
     t.env.DOCKER_PASSWORD = 'dp';
-    expect(await discovery().discover(REG)).toEqual({ credential: { username: 'du', password: 'dp' }, origin: 'env-docker', detail: 'DOCKER_PASSWORD' });
+    for (const name of ['docker.io', 'index.docker.io', DOCKER_HUB, 'https://index.docker.io/v1/']) {
+      expect(await discovery().discover(name), name).toEqual({ credential: { username: 'du', password: 'dp' }, origin: 'env-docker', detail: 'DOCKER_PASSWORD' });
+    }
+    // Any other registry never sees them, whatever it is called.
+    for (const name of [REG, 'ghcr.io', 'docker.io.evil.example', 'localhost:5000']) expect(await discovery().discover(name), name).toBeUndefined();
   });
 
   it('Docker config.json: base64 auth (a password may hold colons)', async () => {
@@ -328,28 +353,34 @@ describe('each source on its own', () => {
 });
 
 describe('precedence: first hit wins', () => {
-  /** Every source holds a different password for REG; each step removes the winner. */
-  it('explicit > keychain > REGISTRY_<HOST>_* > DOCKER_* > docker helper > docker config > containers (runtime, config) > kubernetes', async () => {
-    writeHelper('ladder', { [REG]: { Username: 'u', Secret: 'pw-docker-helper' } });
+  /**
+   * Every source holds a different password for the registry; each step removes the winner.
+   * DOCKER_* take part for Docker Hub only; for any other registry they are set but never win.
+   */
+  it.each([
+    { registry: REG, envKey: REG_ENV, configKey: REG, helperUrl: REG, dockerEnv: false },
+    { registry: DOCKER_HUB, envKey: 'REGISTRY_REGISTRY_1_DOCKER_IO', configKey: DOCKER_HUB_CONFIG_KEY, helperUrl: DOCKER_HUB_CONFIG_KEY, dockerEnv: true },
+  ])('$registry: explicit > keychain > REGISTRY_<HOST>_* > DOCKER_* (Docker Hub) > docker helper > docker config > containers (runtime, config) > kubernetes', async (c) => {
+    writeHelper('ladder', { [c.helperUrl]: { Username: 'u', Secret: 'pw-docker-helper' } });
     const dockerFile = join(t.dockerDir, 'config.json');
     const runtimeFile = join(t.runtime, 'containers', 'auth.json');
     const configFile = join(t.home, '.config', 'containers', 'auth.json');
-    writeJson(dockerFile, { credHelpers: { [REG]: 'ladder' }, auths: { [REG]: { auth: b64('u:pw-docker-config') } } });
-    writeJson(runtimeFile, authsFor(REG, 'u', 'pw-containers-runtime'));
-    writeJson(configFile, authsFor(REG, 'u', 'pw-containers-config'));
-    writeJson(t.k8s, authsFor(REG, 'u', 'pw-kubernetes'));
+    writeJson(dockerFile, { credHelpers: { [c.configKey]: 'ladder' }, auths: { [c.configKey]: { auth: b64('u:pw-docker-config') } } });
+    writeJson(runtimeFile, authsFor(c.configKey, 'u', 'pw-containers-runtime'));
+    writeJson(configFile, authsFor(c.configKey, 'u', 'pw-containers-config'));
+    writeJson(t.k8s, authsFor(c.configKey, 'u', 'pw-kubernetes'));
     let explicit: { username: string; password: string } | undefined = { username: 'u', password: 'pw-explicit' };
-    const store = memoryStore({ [REG]: encodeCredential({ username: 'u', password: 'pw-keychain' }) });
-    t.env[`${REG_ENV}_USERNAME`] = 'u';
-    t.env[`${REG_ENV}_PASSWORD`] = 'pw-env-registry';
+    const store = memoryStore({ [c.registry]: encodeCredential({ username: 'u', password: 'pw-keychain' }) });
+    t.env[`${c.envKey}_USERNAME`] = 'u';
+    t.env[`${c.envKey}_PASSWORD`] = 'pw-env-registry';
     t.env.DOCKER_USERNAME = 'u';
     t.env.DOCKER_PASSWORD = 'pw-env-docker';
 
     const ladder: Array<[string, string, () => void]> = [
       ['explicit', 'pw-explicit', () => (explicit = undefined)],
       ['keychain', 'pw-keychain', () => store.items.clear()],
-      ['env-registry', 'pw-env-registry', () => delete t.env[`${REG_ENV}_PASSWORD`]],
-      ['env-docker', 'pw-env-docker', () => delete t.env.DOCKER_PASSWORD],
+      ['env-registry', 'pw-env-registry', () => delete t.env[`${c.envKey}_PASSWORD`]],
+      ...(c.dockerEnv ? [['env-docker', 'pw-env-docker', () => delete t.env.DOCKER_PASSWORD] as [string, string, () => void]] : []),
       ['docker-helper', 'pw-docker-helper', () => rmSync(join(t.bin, 'docker-credential-ladder'))],
       ['docker-config', 'pw-docker-config', () => rmSync(dockerFile)],
       ['containers-auth', 'pw-containers-runtime', () => rmSync(runtimeFile)],
@@ -359,23 +390,30 @@ describe('precedence: first hit wins', () => {
     const seen: string[] = [];
     for (const [origin, password, removeIt] of ladder) {
       // A new discovery each time: a real one remembers what it found.
-      const found = await discovery({ store, explicit: () => explicit }).discover(REG);
+      const found = await discovery({ store, explicit: () => explicit }).discover(c.registry);
       expect(found, `expected ${origin}`).toMatchObject({ origin, credential: { password } });
       expect(found?.detail ?? '').not.toContain(password);
       seen.push(`${found!.origin}:${found!.credential.password}`);
       removeIt();
     }
-    expect(seen).toHaveLength(9);
-    expect(await discovery({ store, explicit: () => explicit }).discover(REG)).toBeUndefined();
+    expect(seen).toHaveLength(c.dockerEnv ? 9 : 8);
+    expect(await discovery({ store, explicit: () => explicit }).discover(c.registry)).toBeUndefined();
   });
 
-  it('a keychain item that cannot be decoded is skipped', async () => {
-    t.env.DOCKER_USERNAME = 'du';
-    t.env.DOCKER_PASSWORD = 'dp';
-    for (const secret of ['not json', '{"v":1,"username":"only-a-name"}', '[]']) {
+  it('a keychain item that cannot be decoded, or holds half a credential, is skipped', async () => {
+    t.env[`${REG_ENV}_USERNAME`] = 'eu';
+    t.env[`${REG_ENV}_PASSWORD`] = 'ep';
+    for (const secret of ['not json', '{"v":1,"username":"only-a-name"}', '{"v":1,"password":"only-a-password"}', '[]']) {
       const store = memoryStore({ [REG]: secret });
-      expect((await discovery({ store }).discover(REG))?.origin, secret).toBe('env-docker');
+      expect((await discovery({ store }).discover(REG))?.origin, secret).toBe('env-registry');
     }
+  });
+
+  it('a password without a user name, in a file or from a helper, hides nothing after it', async () => {
+    writeHelper('halfway', { [REG]: { Username: '', Secret: 'helper-pw-no-user' } });
+    dockerConfig({ credHelpers: { [REG]: 'halfway' }, auths: { [REG]: { password: 'inline-pw-no-user' } } });
+    writeJson(join(t.runtime, 'containers', 'auth.json'), authsFor(REG, 'podman', 'podman-pw'));
+    expect(await discovery().discover(REG)).toMatchObject({ origin: 'containers-auth', credential: { username: 'podman', password: 'podman-pw' } });
   });
 
   it('an unreachable keychain (keytar with no D-Bus) is reported once and the other sources still answer', async () => {
