@@ -96,10 +96,14 @@ export class RegistryClient {
     return manifest;
   }
 
-  /** HEAD a manifest; undefined when it does not exist. Tag answers are cached briefly unless `fresh`. */
-  async headManifest(target: ManifestTarget, options: Call & { fresh?: boolean } = {}): Promise<ManifestHead | undefined> {
+  /**
+   * HEAD a manifest; undefined when it does not exist. Tag answers are cached briefly unless `fresh`.
+   * `mirrorable: false` asks the registry itself (a destination), never a mirror or a cached answer.
+   */
+  async headManifest(target: ManifestTarget, options: Call & { fresh?: boolean; mirrorable?: boolean } = {}): Promise<ManifestHead | undefined> {
     const key = isDigest(target.reference) ? undefined : tagDigestKey(target.registry, target.repository, target.reference);
-    const cached = key && !options.fresh ? this.cache?.get<ManifestHead>(key) : undefined;
+    const ownAnswer = options.mirrorable === false;
+    const cached = key && !options.fresh && !ownAnswer ? this.cache?.get<ManifestHead>(key) : undefined;
     if (cached) return cached;
     const head = await headManifest(this.fetch, target, options);
     if (key && head) this.cache?.set(key, head);
@@ -122,12 +126,12 @@ export class RegistryClient {
     }
   }
 
-  /** Every tag of the repository whose manifest has `digest`: what a delete would also remove. */
+  /** Every tag of the repository whose manifest has `digest`: what a delete would also remove (so never a mirror's answer). */
   async tagsForDigest(repo: RepositoryTarget, digest: string, options: Call = {}): Promise<string[]> {
-    const tags = await this.tags(repo, { ...options, fresh: true });
+    const tags = await this.tags(repo, { ...options, fresh: true, mirrorable: false });
     const matches: string[] = [];
     await inParallel(tags, 8, async (tag) => {
-      const head = await this.headManifest({ ...repo, reference: tag }, { ...options, fresh: true });
+      const head = await this.headManifest({ ...repo, reference: tag }, { ...options, fresh: true, mirrorable: false });
       if (head?.digest === digest) matches.push(tag);
     });
     return matches.sort();

@@ -24,10 +24,14 @@ interface CallOptions {
 
 const describe = (t: BlobTarget): string => `blob ${t.digest} in ${t.repository}`;
 
+/**
+ * Does this registry hold the blob? Always asked of the registry itself, never a
+ * mirror: the answer decides what a copy may skip uploading there.
+ */
 export async function headBlob(fetch: Fetch, t: BlobTarget, options: CallOptions = {}): Promise<{ size: number } | undefined> {
   parseDigest(t.digest);
   const where = { registry: t.registry, repository: t.repository };
-  const res = await fetch({ ...where, method: 'HEAD', target: `/v2/${t.repository}/blobs/${t.digest}`, scopes: [pullScope(t.repository)], mirrorable: true, ...(options.signal ? { signal: options.signal } : {}) });
+  const res = await fetch({ ...where, method: 'HEAD', target: `/v2/${t.repository}/blobs/${t.digest}`, scopes: [pullScope(t.repository)], mirrorable: false, ...(options.signal ? { signal: options.signal } : {}) });
   await res.body.dump();
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });

@@ -16,6 +16,8 @@ export interface ListOptions {
   signal?: AbortSignal;
   /** Stop after this many pages: a registry that paginates forever must not keep us forever. */
   maxPages?: number;
+  /** May a configured mirror answer (default yes)? Not when the listing is about the registry itself (before a delete). */
+  mirrorable?: boolean;
 }
 
 export const DEFAULT_PAGE_SIZE = 1000;
@@ -40,7 +42,7 @@ async function* pages(fetch: Fetch, spec: ListingSpec, options: ListOptions): As
   const visited = new Set<string>();
   for (let page = 0; ; page++) {
     if (page >= maxPages) throw new RegistryError('protocol', `${spec.registry}: ${spec.what} has more than ${maxPages} pages; stopped`, where);
-    const res = await fetch({ ...where, registry, method: 'GET', target, scopes: spec.scopes, mirrorable: true, ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await fetch({ ...where, registry, method: 'GET', target, scopes: spec.scopes, mirrorable: options.mirrorable ?? true, ...(options.signal ? { signal: options.signal } : {}) });
     if (res.status === 400 && page === 0 && pageSize !== undefined) {
       // distribution answers PAGINATION_NUMBER_INVALID when n exceeds its maxentries: let it choose.
       await res.body.dump();

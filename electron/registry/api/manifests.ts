@@ -36,6 +36,14 @@ interface CallOptions {
   signal?: AbortSignal;
 }
 
+interface ReadOptions extends CallOptions {
+  /**
+   * May a configured mirror answer? Yes for reads of a source (the default); never
+   * for what is asked on behalf of a destination (does it have this manifest?).
+   */
+  mirrorable?: boolean;
+}
+
 const describe = (t: ManifestTarget): string => `manifest ${t.repository}${isDigest(t.reference) ? '@' : ':'}${t.reference}`;
 
 /** Content-Type without parameters; generic types are left to the document's own mediaType field. */
@@ -75,8 +83,8 @@ function mediaTypeOf(res: RegistryResponse, parsed: ParsedManifest): string {
   return parsed.kind === 'index' ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest;
 }
 
-/** GET and HEAD of a manifest: every format we read, pull scope, and mirrors allowed. */
-function readRequest(t: ManifestTarget, method: 'GET' | 'HEAD', options: CallOptions): RegistryRequest {
+/** GET and HEAD of a manifest: every format we read, pull scope, and mirrors allowed unless refused. */
+function readRequest(t: ManifestTarget, method: 'GET' | 'HEAD', options: ReadOptions): RegistryRequest {
   return {
     registry: t.registry,
     repository: t.repository,
@@ -84,12 +92,12 @@ function readRequest(t: ManifestTarget, method: 'GET' | 'HEAD', options: CallOpt
     target: `/v2/${t.repository}/manifests/${t.reference}`,
     headers: { accept: MANIFEST_ACCEPT },
     scopes: [pullScope(t.repository)],
-    mirrorable: true,
+    mirrorable: options.mirrorable ?? true,
     ...(options.signal ? { signal: options.signal } : {}),
   };
 }
 
-export async function getManifest(fetch: Fetch, t: ManifestTarget, options: CallOptions = {}): Promise<FetchedManifest> {
+export async function getManifest(fetch: Fetch, t: ManifestTarget, options: ReadOptions = {}): Promise<FetchedManifest> {
   const where = { registry: t.registry, repository: t.repository };
   const res = await fetch(readRequest(t, 'GET', options));
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'manifest' });
@@ -100,7 +108,7 @@ export async function getManifest(fetch: Fetch, t: ManifestTarget, options: Call
 }
 
 /** HEAD: digest, media type and size without the body. Undefined when the manifest does not exist. */
-export async function headManifest(fetch: Fetch, t: ManifestTarget, options: CallOptions = {}): Promise<ManifestHead | undefined> {
+export async function headManifest(fetch: Fetch, t: ManifestTarget, options: ReadOptions = {}): Promise<ManifestHead | undefined> {
   const where = { registry: t.registry, repository: t.repository };
   const res = await fetch(readRequest(t, 'HEAD', options));
   await res.body.dump();

@@ -187,9 +187,9 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
   });
   await inParallel(manifests, 8, async (m) => {
     if (m.tag) return;
-    m.exists = Boolean(await client.headManifest({ ...dst, reference: m.digest }, { ...call, fresh: true }));
+    m.exists = Boolean(await client.headManifest({ ...dst, reference: m.digest }, { ...call, fresh: true, mirrorable: false }));
   });
-  final.exists = Boolean(await client.headManifest({ ...dst, reference: final.digest }, { ...call, fresh: true }));
+  final.exists = Boolean(await client.headManifest({ ...dst, reference: final.digest }, { ...call, fresh: true, mirrorable: false }));
   if (destination.tag) final.tag = destination.tag;
   manifests.push(final);
 

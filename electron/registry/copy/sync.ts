@@ -45,7 +45,7 @@ export async function syncRepository(client: RegistryClient, request: SyncReques
   const missing: string[] = [];
   const present: string[] = [];
   await inParallel(matched, 8, async (tag) => {
-    const head = await client.headManifest({ ...request.destination, reference: tag }, { ...call, fresh: true });
+    const head = await client.headManifest({ ...request.destination, reference: tag }, { ...call, fresh: true, mirrorable: false });
     (head ? present : missing).push(tag);
   });
   missing.sort();

@@ -1,7 +1,10 @@
 /**
  * Read-through mirrors: reads marked `mirrorable` try each configured mirror
  * of the registry first (a pull-through cache for docker.io, say) and fall back
- * to the origin on any error or non-success answer. Writes always go to the origin.
+ * to the origin on any error or non-success answer. Writes always go to the origin,
+ * and so does every question asked on behalf of a destination (does it hold this
+ * blob or manifest?): those requests are not `mirrorable`, since a mirror's "yes"
+ * would make a copy skip what the destination lacks.
  */
 import type { Fetch, Layer, RegistryHostConfig } from './types';
 
@@ -14,7 +17,8 @@ export function mirrorHost(mirror: string): string {
 export function withMirrors(hostConfig: (registry: string) => RegistryHostConfig | undefined): Layer {
   return (next: Fetch): Fetch =>
     async (req) => {
-      const mirrors = req.mirrorable && !/^https?:/i.test(req.target) ? (hostConfig(req.registry)?.mirrors ?? []) : [];
+      const read = req.method === 'GET' || req.method === 'HEAD';
+      const mirrors = req.mirrorable && read && !/^https?:/i.test(req.target) ? (hostConfig(req.registry)?.mirrors ?? []) : [];
       for (const mirror of mirrors) {
         try {
           const res = await next({ ...req, registry: mirrorHost(mirror) });

@@ -28,7 +28,7 @@ export interface RegistryRequest {
   /** Auth scopes this request needs, e.g. `repository:library/nginx:pull`. */
   scopes?: string[];
   signal?: AbortSignal;
-  /** A read that a configured mirror may answer instead of the registry. */
+  /** A read of content that a configured mirror may answer instead of the registry; never set for existence checks at a destination. */
   mirrorable?: boolean;
   /** Overrides the transport's idle-body timeout (ms), for very slow uploads. */
   bodyTimeoutMs?: number;
