@@ -17,10 +17,13 @@ await Promise.all([
   build({ ...common, entryPoints: ['electron/preload.ts'], outfile: `${out}/preload.cjs`, format: 'cjs', packages: undefined, external: ['electron'] }),
   // The CLI bundles its dependencies too (start-up time matters for scripts), all but keytar.
   // CommonJS dependencies inside an ES module bundle need a real `require`.
+  // Split into chunks loaded per command, so a short command parses only what it runs.
   build({
     ...common,
-    entryPoints: ['electron/cli/index.ts'],
-    outfile: `${out}/cli.js`,
+    entryPoints: { cli: 'electron/cli/index.ts' },
+    outdir: out,
+    splitting: true,
+    chunkNames: 'cli-chunks/[name]-[hash]',
     format: 'esm',
     packages: undefined,
     external: ['keytar'],

@@ -3,15 +3,14 @@
  * from settings, registries.json, the keychain and the other credential
  * sources, output helpers, and a cancel signal wired to Ctrl-C.
  */
-import { createDiscovery } from '../credentials/discovery';
+import type { createDiscovery } from '../credentials/discovery';
 import { keytarStore, type SecretStore } from '../credentials/keychain';
 import { canonicalRegistry } from '../credentials/registry-keys';
-import { RegistryClient, type RegistryClientOptions } from '../registry/client';
+import type { RegistryClient, RegistryClientOptions } from '../registry/client';
 import type { Credential } from '../registry/auth/credentials';
 import { readFile } from 'node:fs/promises';
 import { RegistryError } from '../../shared/errors';
-import { hostConfigFrom, loadRegistryConfig } from '../settings/registry-config';
-import { openSettings, settingsDir, type SettingsFile } from '../settings/settings-file';
+import type { SettingsFile } from '../settings/settings-file';
 import { boolFlag, listFlag, stringFlag, type FlagSpecs, type Parsed } from './args';
 
 export const GLOBAL_FLAGS: FlagSpecs = {
@@ -48,6 +47,8 @@ export interface CliContext {
   /** The keychain; absent when it cannot be opened. */
   store(): SecretStore;
   print(line: string): void;
+  /** Many lines in one write: a 10,000-tag listing is one syscall, not 10,000. */
+  printLines(lines: readonly string[]): void;
   printJson(value: unknown): void;
   warn(line: string): void;
   /** Closes pooled connections so the process can exit. */
@@ -83,8 +84,11 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
   const getStore = (): SecretStore => (store ??= keytarStore());
 
   let settingsFile: SettingsFile | undefined;
-  const settingsOf = (): SettingsFile => {
+  // The engine (undici) and the settings schema (zod) load on first use: --help,
+  // --version and usage errors answer without them.
+  const settingsOf = async (): Promise<SettingsFile> => {
     if (!settingsFile) {
+      const { openSettings, settingsDir } = await import('../settings/settings-file');
       settingsFile = openSettings({ dir: settingsDir(io.env) });
       if (settingsFile.notice) warn(settingsFile.notice);
     }
@@ -93,8 +97,9 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
   let discovery: ReturnType<typeof createDiscovery> | undefined;
 
   const buildTransport = async (): Promise<Omit<RegistryClientOptions, 'credentials'>> => {
+    const [{ settingsDir }, { hostConfigFrom, loadRegistryConfig }] = await Promise.all([import('../settings/settings-file'), import('../settings/registry-config')]);
     const dir = settingsDir(io.env);
-    const settings = settingsOf();
+    const settings = await settingsOf();
     const registryConfig = loadRegistryConfig(dir);
     if (registryConfig.problem) warn(registryConfig.problem);
     const insecure = listFlag(parsed, 'insecure').map(canonicalRegistry);
@@ -126,6 +131,7 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
       const password = await readStdin(io.stdin);
       explicit = { ...(username ? { username } : {}), password };
     }
+    const [{ createDiscovery }, { RegistryClient }] = await Promise.all([import('../credentials/discovery'), import('../registry/client')]);
     discovery = createDiscovery({
       explicit: () => explicit,
       store: getStore(),
@@ -148,13 +154,16 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
     transportOptions,
     services: async () => {
       await (clientPromise ??= build());
-      return { settings: settingsOf(), discovery: discovery! };
+      return { settings: await settingsOf(), discovery: discovery! };
     },
     close: async () => {
       if (clientPromise) await (await clientPromise.catch(() => undefined))?.close();
     },
     store: getStore,
     print: (line) => io.stdout.write(`${line}\n`),
+    printLines: (lines) => {
+      if (lines.length) io.stdout.write(`${lines.join('\n')}\n`);
+    },
     printJson: (value) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     warn,
   };

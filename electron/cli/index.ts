@@ -2,7 +2,14 @@
  * `regdesk` entry point under plain Node. Ctrl-C cancels the running command
  * cleanly (uploads deleted, no tag written); a second Ctrl-C exits at once.
  */
+import { setFlagsFromString } from 'node:v8';
 import { runCli } from './main';
+
+// undici parses HTTP with a WebAssembly llhttp. V8 would recompile its hot functions
+// with TurboFan in the background and, at exit, wait for that: about 50 ms added to
+// every short command. Baseline code is plenty for parsing headers (bodies pass through).
+// Set before the engine loads (it is imported lazily, after this line).
+setFlagsFromString('--liftoff-only');
 
 const controller = new AbortController();
 /** A second signal this soon after the first is an echo, not the user: conf's exit hook (when-exit) re-raises the signal it sees. */

@@ -6,13 +6,6 @@
 import pkg from '../../package.json' with { type: 'json' };
 import { isRegistryError, RegistryError } from '../../shared/errors';
 import { parseArgs, usageError, type FlagSpecs } from './args';
-import * as auth from './commands/auth';
-import { check } from './commands/check';
-import { serve } from './commands/serve';
-import { sync } from './commands/sync';
-import { cp } from './commands/copy';
-import * as inspect from './commands/inspect';
-import * as layout from './commands/layout';
 import { createContext, GLOBAL_FLAGS, type CliContext, type Io } from './context';
 import { exitCodeFor } from './exit-codes';
 
@@ -25,68 +18,79 @@ interface Command {
 
 const platformFlag: FlagSpecs = { platform: { value: true } };
 
+/**
+ * Each command's module loads only when that command runs: `regdesk tags` should not
+ * parse the copy engine, the IPC contract or the web server first (start-up is most of
+ * a short command's time).
+ */
+type Run = Command['run'];
+const lazy = <M>(load: () => Promise<M>) => (pick: (m: M) => Run): Run => async (ctx) => pick(await load())(ctx);
+const inspect = lazy(() => import('./commands/inspect'));
+const layout = lazy(() => import('./commands/layout'));
+const auth = lazy(() => import('./commands/auth'));
+
 export const COMMANDS: Record<string, Command> = {
-  catalog: { usage: 'catalog REGISTRY', summary: 'list repositories, one per line', flags: {}, run: inspect.catalog },
-  tags: { usage: 'tags REPO [--sort semver|alpha]', summary: 'list tags, one per line (server order by default)', flags: { sort: { value: true } }, run: inspect.tags },
-  digest: { usage: 'digest IMAGE [--platform P]', summary: "print the manifest digest (the index's unless --platform)", flags: platformFlag, run: inspect.digest },
+  catalog: { usage: 'catalog REGISTRY', summary: 'list repositories, one per line', flags: {}, run: inspect((m) => m.catalog) },
+  tags: { usage: 'tags REPO [--sort semver|alpha]', summary: 'list tags, one per line (server order by default)', flags: { sort: { value: true } }, run: inspect((m) => m.tags) },
+  digest: { usage: 'digest IMAGE [--platform P]', summary: "print the manifest digest (the index's unless --platform)", flags: platformFlag, run: inspect((m) => m.digest) },
   manifest: {
     usage: 'manifest IMAGE [--platform P] [--raw]',
     summary: 'print the manifest (--raw: exactly the bytes served)',
     flags: { ...platformFlag, raw: {} },
-    run: (ctx) => inspect.manifest(ctx, ctx.parsed.flags.raw === true),
+    run: inspect((m) => (ctx) => m.manifest(ctx, ctx.parsed.flags.raw === true)),
   },
-  config: { usage: 'config IMAGE [--platform P]', summary: 'print the image config JSON', flags: platformFlag, run: inspect.config },
-  platforms: { usage: 'platforms IMAGE', summary: 'list "os/arch[/variant] digest", one per line', flags: {}, run: inspect.platforms },
-  exists: { usage: 'exists IMAGE', summary: 'exit 0 when present, 3 when not found, 4 on an auth failure', flags: {}, run: inspect.exists },
+  config: { usage: 'config IMAGE [--platform P]', summary: 'print the image config JSON', flags: platformFlag, run: inspect((m) => m.config) },
+  platforms: { usage: 'platforms IMAGE', summary: 'list "os/arch[/variant] digest", one per line', flags: {}, run: inspect((m) => m.platforms) },
+  exists: { usage: 'exists IMAGE', summary: 'exit 0 when present, 3 when not found, 4 on an auth failure', flags: {}, run: inspect((m) => m.exists) },
   cp: {
     usage: 'cp SRC DST [--all | --platform P[,P...]] [--dry-run] [--referrers] [--concurrency N]',
     summary: 'copy an image (all platforms of an index by default)',
     flags: { all: {}, platform: { value: true }, 'dry-run': {}, referrers: {}, concurrency: { value: true } },
-    run: cp,
+    run: lazy(() => import('./commands/copy'))((m) => m.cp),
   },
   sync: {
     usage: 'sync SRC_REPO DST_REPO [--tags PATTERN] [--concurrency N]',
     summary: 'copy every tag (or those matching the regular expression PATTERN) the destination lacks',
     flags: { tags: { value: true }, concurrency: { value: true } },
-    run: sync,
+    run: lazy(() => import('./commands/sync'))((m) => m.sync),
   },
   export: {
     usage: 'export IMAGE PATH [--platform P[,P...]] [--concurrency N]',
     summary: 'write an image as an OCI image layout: a directory, or a tar archive when PATH ends in .tar',
     flags: { platform: { value: true }, concurrency: { value: true } },
-    run: layout.exportCommand,
+    run: layout((m) => m.exportCommand),
   },
   import: {
     usage: 'import PATH IMAGE [--ref NAME] [--concurrency N]',
     summary: "push an OCI image layout (directory or .tar) to IMAGE; the tag defaults to the layout's ref.name",
     flags: { ref: { value: true }, concurrency: { value: true } },
-    run: layout.importCommand,
+    run: layout((m) => m.importCommand),
   },
   extract: {
     usage: 'extract IMAGE FILE.tar [--platform P]',
     summary: "write one platform's flattened filesystem as a tar (unsafe entries refused)",
     flags: platformFlag,
-    run: layout.extractCommand,
+    run: layout((m) => m.extractCommand),
   },
   check: {
     usage: 'check IMAGE... [--digest D] [--platform P] [--explain]',
     summary: 'report a moved tag (new digest) and newer version tags',
     flags: { digest: { value: true }, platform: { value: true }, explain: {} },
-    run: check,
+    run: lazy(() => import('./commands/check'))((m) => m.check),
   },
   serve: {
     usage: 'serve [--port N] [--registry URL]... [--open] [--demo]',
     summary: 'serve the user interface on loopback HTTP (prints the URL with its token); --demo adds two sample registries',
     flags: { port: { value: true }, registry: { value: true, repeat: true }, open: {}, demo: {} },
-    run: serve,
+    run: lazy(() => import('./commands/serve'))((m) => m.serve),
   },
   login: {
     usage: 'login REGISTRY -u USER --password-stdin  |  login --import',
     summary: 'check credentials and keep them in the OS keychain; --import copies Docker/Podman logins',
     flags: { import: {} },
-    run: auth.login,
+    run: auth((m) => m.login),
   },
-  logout: { usage: 'logout REGISTRY', summary: 'remove stored credentials', flags: {}, run: auth.logout },
+  logout: { usage: 'logout REGISTRY', summary: 'remove stored credentials', flags: {}, run: auth((m) => m.logout) },
 };
 
 const GLOBAL_HELP = `global options:

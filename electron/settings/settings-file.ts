@@ -1,13 +1,13 @@
 /**
  * Opens the settings file shared by the app (electron-store) and the CLI
- * (conf): same folder, same file, same schema. A corrupt or invalid file is
+ * (a plain JSON file store): same folder, same file, same schema. A corrupt or invalid file is
  * moved aside as a backup and replaced by defaults, and the caller gets a
  * notice to show: never a crash.
  */
-import Conf from 'conf';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { jsonFileStore } from './json-file-store';
 import { defaultSettings, migrate, SettingsSchema, type Settings } from './schema';
 
 export const SETTINGS_NAME = 'settings';
@@ -36,17 +36,18 @@ export function settingsDir(env: NodeJS.ProcessEnv = process.env, platform: Node
   return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'regdesk');
 }
 
-type Loaded = { settings: Settings; notice?: string };
+/** `stale`: the file is missing, was reset or migrated, or lacks defaults, so it is written back once. */
+type Loaded = { settings: Settings; notice?: string; stale: boolean };
 
 /** Reads and checks the file before conf/electron-store see it (they would throw on bad JSON). */
 function loadChecked(path: string, now: () => Date): Loaded {
-  if (!existsSync(path)) return { settings: defaultSettings() };
+  if (!existsSync(path)) return { settings: defaultSettings(), stale: true };
   let problem: string;
   try {
     const raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('not a JSON object');
     const checked = SettingsSchema.safeParse(migrate(raw as Record<string, unknown>));
-    if (checked.success) return { settings: checked.data };
+    if (checked.success) return { settings: checked.data, stale: JSON.stringify(raw) !== JSON.stringify(checked.data) };
     problem = `invalid settings (${checked.error.issues[0]?.path.join('.') || 'document'}: ${checked.error.issues[0]?.message ?? 'invalid'})`;
   } catch (err) {
     problem = err instanceof SyntaxError ? 'the file is not valid JSON' : `it could not be read (${(err as Error).message.slice(0, 100)})`;
@@ -57,12 +58,12 @@ function loadChecked(path: string, now: () => Date): Loaded {
   } catch {
     /* the defaults below overwrite it */
   }
-  return { settings: defaultSettings(), notice: `Settings were reset to defaults: ${problem}. The old file was kept as ${backup}.` };
+  return { settings: defaultSettings(), stale: true, notice: `Settings were reset to defaults: ${problem}. The old file was kept as ${backup}.` };
 }
 
 export interface OpenSettingsOptions {
   dir?: string;
-  /** electron-store in the app; conf by default (the CLI). */
+  /** electron-store in the app; a plain JSON file store by default (the CLI). */
   createStore?: (dir: string, name: string) => ConfLike;
   now?: () => Date;
 }
@@ -71,10 +72,9 @@ export function openSettings(options: OpenSettingsOptions = {}): SettingsFile {
   const dir = options.dir ?? settingsDir();
   const path = join(dir, `${SETTINGS_NAME}.json`);
   const loaded = loadChecked(path, options.now ?? (() => new Date()));
-  const store = options.createStore
-    ? options.createStore(dir, SETTINGS_NAME)
-    : (new Conf({ cwd: dir, configName: SETTINGS_NAME, projectName: 'regdesk', projectSuffix: '' }) as unknown as ConfLike);
-  store.store = loaded.settings as unknown as Record<string, unknown>;
+  const store = (options.createStore ?? jsonFileStore)(dir, SETTINGS_NAME);
+  // Only a file that needs it is written: a read-only command must not overwrite what the app saved meanwhile.
+  if (loaded.stale) store.store = loaded.settings as unknown as Record<string, unknown>;
   let current = loaded.settings;
   return {
     path: store.path,

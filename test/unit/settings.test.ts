@@ -42,6 +42,24 @@ describe('openSettings', () => {
     expect(backups()).toEqual([]);
   });
 
+  it('a valid, complete file is read but not rewritten (a read-only command must not overwrite what the app saved)', () => {
+    const text = `${JSON.stringify(defaultSettings(), null, 2)}\n`;
+    writeFileSync(settingsPath(), text);
+    const settings = openSettings({ dir });
+    expect(settings.get()).toEqual(defaultSettings());
+    expect(readFileSync(settingsPath(), 'utf8')).toBe(text);
+    settings.update((d) => void (d.copy.concurrency = 5));
+    expect(readFileSync(settingsPath(), 'utf8')).not.toBe(text);
+    expect(onDisk().copy.concurrency).toBe(5);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a valid file that lacks defaults is written back once, completed', () => {
+    writeFileSync(settingsPath(), JSON.stringify({ version: 1, copy: { concurrency: 3 } }));
+    openSettings({ dir });
+    expect(onDisk()).toEqual({ ...defaultSettings(), copy: { concurrency: 3 } });
+  });
+
   it('creates a settings folder that does not exist yet', () => {
     const nested = join(dir, 'a', 'b');
     const settings = openSettings({ dir: nested });

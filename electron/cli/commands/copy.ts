@@ -69,7 +69,7 @@ export async function cp(ctx: CliContext): Promise<number> {
   if (boolFlag(ctx.parsed, 'dry-run')) {
     const plan = await planCopy(client, request);
     if (ctx.json) ctx.printJson(plan.summary);
-    else describePlan(plan.summary).forEach((l) => ctx.print(l));
+    else ctx.printLines(describePlan(plan.summary));
     return 0;
   }
   const { result } = await copyImage(client, request, {

@@ -25,7 +25,7 @@ export async function catalog(ctx: CliContext): Promise<number> {
     ctx.printJson({ repositories: await client.catalog(host, { signal: ctx.signal }) });
     return 0;
   }
-  for await (const page of client.catalogPages(host, { signal: ctx.signal })) for (const name of page) ctx.print(name);
+  for await (const page of client.catalogPages(host, { signal: ctx.signal })) ctx.printLines(page);
   return 0;
 }
 
@@ -39,7 +39,7 @@ export async function tags(ctx: CliContext): Promise<number> {
   if (sort === 'alpha') list = [...list].sort();
   if (sort === 'semver') list = sortTagsByVersion(list);
   if (ctx.json) ctx.printJson({ name: repo.repository, tags: list });
-  else list.forEach((t) => ctx.print(t));
+  else ctx.printLines(list);
   return 0;
 }
 
@@ -111,7 +111,7 @@ export async function platforms(ctx: CliContext): Promise<number> {
     }];
   }
   if (ctx.json) ctx.printJson(entries.map(platformJson));
-  else entries.forEach((e) => ctx.print(`${formatPlatform(e.platform)} ${e.digest}`));
+  else ctx.printLines(entries.map((e) => `${formatPlatform(e.platform)} ${e.digest}`));
   return 0;
 }
 
