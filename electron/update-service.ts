@@ -10,6 +10,7 @@ import { RegistryError } from '../shared/errors';
 import type { RegistryClient } from './registry/client';
 import { parsePlatform } from './registry/platform';
 import { parseReference } from './registry/reference';
+import { sharedFlights } from './registry/shared-flight';
 import { checkUpdates, type WatchTarget } from './registry/update/check';
 import type { WatchedImage } from './settings/schema';
 import type { SettingsFile } from './settings/settings-file';
@@ -60,12 +61,20 @@ export function createUpdateService(options: UpdateServiceOptions) {
   const { client, settings } = options;
   const now = options.now ?? (() => new Date());
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<WatchView[]> | undefined;
+  const running = sharedFlights<'check', WatchView[]>();
   const views = (): WatchView[] => settings.get().watched.map((w) => watchView(w, now()));
   const changed = (): WatchView[] => {
     const list = views();
     options.changed?.(list);
     return list;
+  };
+
+  /** The digest the watch compares now (of its platform's manifest when it watches one). */
+  const baseline = async (w: Pick<WatchedImage, 'image' | 'platform'>): Promise<string | undefined> => {
+    const image = parseReference(w.image);
+    const [first] = await checkUpdates(client, [{ image, ...(w.platform ? { platform: parsePlatform(w.platform) } : {}), rule: 'digest' }]);
+    if (first?.error) throw RegistryError.fromWire(first.error);
+    return first?.remoteDigest ?? undefined;
   };
 
   const find = (id: string): WatchedImage => {
@@ -96,12 +105,8 @@ export function createUpdateService(options: UpdateServiceOptions) {
     return list;
   };
 
-  const checkNow = (signal?: AbortSignal): Promise<WatchView[]> => {
-    running ??= run(signal).finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
+  /** A check already under way is joined; it stops only when every caller waiting for it has cancelled. */
+  const checkNow = (signal?: AbortSignal): Promise<WatchView[]> => running.join('check', signal, run);
 
   const schedule = (delayMs: number): void => {
     if (timer) clearTimeout(timer);
@@ -121,11 +126,32 @@ export function createUpdateService(options: UpdateServiceOptions) {
       const id = randomUUID();
       const entry: WatchedImage = { id, image: ref.familiar(), ...(platform ? { platform } : {}), rule, addedAt: now().toISOString(), ignored: [] };
       // The digest at the time of watching is the baseline.
-      const [first] = await checkUpdates(client, [{ ...target(entry), rule: 'digest' }]);
-      if (first?.error) throw RegistryError.fromWire(first.error);
-      if (first?.remoteDigest) entry.digest = first.remoteDigest;
+      const digest = await baseline(entry);
+      if (digest) entry.digest = digest;
       settings.update((s) => {
         s.watched.push(entry);
+      });
+      changed();
+      return watchView(find(id), now());
+    },
+    /** Another rule keeps the baseline; another platform (null: the whole index) compares another manifest, so it takes a new one. */
+    async update(id: string, change: { rule?: WatchedImage['rule']; platform?: string | null }): Promise<WatchView> {
+      const w = find(id);
+      const platform = change.platform === undefined ? w.platform : (change.platform ?? undefined);
+      if (platform) parsePlatform(platform);
+      const moved = (platform ?? null) !== (w.platform ?? null);
+      const digest = moved ? await baseline({ image: w.image, ...(platform ? { platform } : {}) }) : w.digest;
+      settings.update((s) => {
+        const x = s.watched.find((y) => y.id === w.id);
+        if (!x) return;
+        if (change.rule) x.rule = change.rule;
+        if (!moved) return;
+        if (platform) x.platform = platform;
+        else delete x.platform;
+        if (digest) x.digest = digest;
+        else delete x.digest;
+        // The last result compared the other manifest.
+        delete x.lastCheck;
       });
       changed();
       return watchView(find(id), now());

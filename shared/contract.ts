@@ -14,6 +14,8 @@ const reference = z.string().min(1).max(200);
 const platform = z.string().min(3).max(100);
 
 const Target = z.object({ registry: host, repository, reference });
+/** What a watch reports: new digests of its tag, newer version tags, or both. */
+const WatchRule = z.enum(['digest', 'version', 'both']);
 
 export interface RegistryView {
   host: string;
@@ -95,6 +97,11 @@ export const CHANNELS = {
     request: z.object({ host, name: z.string().max(200).optional(), insecure: z.boolean().default(false), caFile: z.string().max(4096).optional() }),
     response: null as unknown as RegistryView,
   },
+  /** Edits what does not change the address: the display name (empty: the host) and plain-HTTP permission. */
+  'registries.update': {
+    request: z.object({ host, name: z.string().max(200).optional(), insecure: z.boolean().optional() }),
+    response: null as unknown as RegistryView,
+  },
   'registries.remove': { request: z.object({ host }), response: null as unknown as { removed: boolean } },
   'registries.login': {
     request: z.object({ host, username: z.string().min(1).max(300), password: z.string().min(1).max(10_000) }),
@@ -116,7 +123,12 @@ export const CHANNELS = {
   'copy.list': { request: z.object({}), response: null as unknown as CopyJobView[] },
   'watch.list': { request: z.object({}), response: null as unknown as WatchView[] },
   'watch.add': {
-    request: z.object({ image: z.string().min(1).max(600), platform: platform.optional(), rule: z.enum(['digest', 'version', 'both']).default('both') }),
+    request: z.object({ image: z.string().min(1).max(600), platform: platform.optional(), rule: WatchRule.default('both') }),
+    response: null as unknown as WatchView,
+  },
+  /** Changes what a watch compares; a new platform (or null: the whole index) takes a new baseline digest. */
+  'watch.update': {
+    request: z.object({ id: z.string().min(1).max(100), rule: WatchRule.optional(), platform: platform.nullable().optional() }),
     response: null as unknown as WatchView,
   },
   'watch.remove': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as { removed: boolean } },

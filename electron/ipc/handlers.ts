@@ -85,6 +85,21 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       });
       return view(hostKey);
     },
+    'registries.update': async (r) => {
+      const hostKey = canonicalRegistry(parseRegistryHost(r.host));
+      const listed = registries().find((e) => canonicalRegistry(e.host) === hostKey);
+      if (!listed) throw new RegistryError('not_found', `${hostKey} is not in the list of registries`, { registry: hostKey }, 'Add it with + first.');
+      settings.update((s) => {
+        let entry = s.registries.find((e) => canonicalRegistry(e.host) === hostKey);
+        // A session registry (serve --registry) is saved once the user edits it: the edit is meant to last.
+        if (!entry) s.registries.push((entry = { ...listed }));
+        const name = r.name?.trim();
+        if (name) entry.name = name;
+        else if (r.name !== undefined) delete entry.name;
+        if (r.insecure !== undefined) entry.insecure = r.insecure;
+      });
+      return view(hostKey);
+    },
     'registries.remove': async (r) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
       const before = settings.get().registries.length;
@@ -134,6 +149,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     'copy.list': async () => jobs.list(),
     'watch.list': async () => updates.list(),
     'watch.add': async (r) => updates.add(r.image, r.platform, r.rule),
+    'watch.update': async (r) => updates.update(r.id, { ...(r.rule ? { rule: r.rule } : {}), ...(r.platform !== undefined ? { platform: r.platform } : {}) }),
     'watch.remove': async (r) => ({ removed: updates.remove(r.id) }),
     'watch.dismiss': async (r) => updates.dismiss(r.id),
     'watch.snooze': async (r) => updates.snooze(r.id, r.hours),
