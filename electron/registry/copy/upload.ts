@@ -147,7 +147,7 @@ export async function finishUpload(fetch: Fetch, session: UploadSession, digest:
   await res.body.dump();
 }
 
-/** Abandons a session. Best effort and never cancelled: it runs after a cancel to leave nothing open. */
+/** Abandons a session. Best effort and never cancelled: it runs after a cancel or a failure (past an open breaker) to leave nothing open. */
 export async function cancelUpload(fetch: Fetch, session: UploadSession): Promise<void> {
   try {
     const res = await fetch({
@@ -157,6 +157,7 @@ export async function cancelUpload(fetch: Fetch, session: UploadSession): Promis
       target: session.location,
       scopes: [pushScope(session.repository)],
       signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS),
+      cleanup: true,
     });
     await res.body.dump();
   } catch {

@@ -33,6 +33,8 @@ export function withBreaker(partial: Partial<BreakerOptions> = {}): Layer & { st
 
   const layer = (next: Fetch): Fetch =>
     async (req) => {
+      // One short cleanup request is worth more than the pause: it leaves nothing open at the registry.
+      if (req.cleanup) return next(req);
       const state = states.get(req.registry) ?? { failures: 0 };
       states.set(req.registry, state);
       const current = phase(state);

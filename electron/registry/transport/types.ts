@@ -30,6 +30,8 @@ export interface RegistryRequest {
   signal?: AbortSignal;
   /** A read of content that a configured mirror may answer instead of the registry; never set for existence checks at a destination. */
   mirrorable?: boolean;
+  /** Cleanup after a failure (abandoning an upload session): let through an open circuit breaker, and not counted by it. */
+  cleanup?: boolean;
   /** Overrides the transport's idle-body timeout (ms), for very slow uploads. */
   bodyTimeoutMs?: number;
 }
