@@ -10,6 +10,7 @@
 import { hasSecret, type Credential, type CredentialSource } from './credentials';
 import { fetchToken, type BearerChallenge, type IssuedToken } from './token';
 import { mergeScopes } from './scopes';
+import { sharedFlights } from '../shared-flight';
 import { bearerScopes, insufficientScope, parseWwwAuthenticate, type Challenge } from '../www-authenticate';
 import { isRegistryUrl, sameOrigin } from '../transport/hosts';
 import { isReplayable, type Fetch, type Layer, type RegistryRequest, type RegistryResponse } from '../transport/types';
@@ -23,7 +24,8 @@ export interface AuthOptions {
   now?: () => number;
 }
 
-type Known = { kind: 'basic' } | { kind: 'bearer'; challenge: BearerChallenge };
+/** What a registry asked for; a bearer challenge remembers the URL whose answer carried it, which decides what its realm may be. */
+type Known = { kind: 'basic' } | { kind: 'bearer'; challenge: BearerChallenge; from: URL };
 
 export interface AuthLayer extends Layer {
   /** Token requests made so far, for diagnostics. */
@@ -36,7 +38,8 @@ export function withAuth(options: AuthOptions): AuthLayer {
   const now = options.now ?? Date.now;
   const known = new Map<string, Known>();
   const tokens = new Map<string, IssuedToken>();
-  const pending = new Map<string, Promise<IssuedToken>>();
+  // Concurrent requests needing the same token share one fetch, which no single caller's cancel can abort.
+  const pending = sharedFlights<string, IssuedToken>();
   const refreshTokens = new Map<string, string>();
   let tokenRequests = 0;
 
@@ -47,34 +50,31 @@ export function withAuth(options: AuthOptions): AuthLayer {
     return hasSecret(found) ? found : undefined;
   };
 
-  const token = async (req: RegistryRequest, url: URL, challenge: BearerChallenge, scopes: string[], force: boolean): Promise<{ value: string; withCredentials: boolean }> => {
+  const token = async (req: RegistryRequest, challengedAt: URL, challenge: BearerChallenge, scopes: string[], force: boolean): Promise<{ value: string; withCredentials: boolean }> => {
     const credential = await credentialFor(req.registry);
     const key = JSON.stringify([req.registry, challenge.realm, challenge.service ?? '', scopes, Boolean(credential)]);
     const cached = tokens.get(key);
     if (!force && cached && cached.expiresAt > now()) return { value: cached.token, withCredentials: Boolean(credential) };
-    let inflight = pending.get(key);
-    if (!inflight) {
+    const issued = await pending.join(key, req.signal, (signal) => {
       tokenRequests++;
-      inflight = fetchToken(options.tokenFetch, {
+      return fetchToken(options.tokenFetch, {
         registry: req.registry,
-        registryUrl: url,
+        registryUrl: challengedAt,
         challenge,
         scopes,
         ...(credential ? { credential } : {}),
         ...(options.oauthPassword ? { oauthPassword: true } : {}),
-        ...(req.signal ? { signal: req.signal } : {}),
+        signal,
         now,
-      }).finally(() => pending.delete(key));
-      pending.set(key, inflight);
-    }
-    const issued = await inflight;
+      });
+    });
     tokens.set(key, issued);
     if (issued.refreshToken) refreshTokens.set(req.registry, issued.refreshToken);
     return { value: issued.token, withCredentials: Boolean(credential) };
   };
 
   /** The Authorization header for what we know of this registry, or none. */
-  const authorize = async (req: RegistryRequest, url: URL, scopes: string[], force: boolean): Promise<{ header?: string; info: NonNullable<RegistryResponse['auth']> }> => {
+  const authorize = async (req: RegistryRequest, scopes: string[], force: boolean): Promise<{ header?: string; info: NonNullable<RegistryResponse['auth']> }> => {
     const state = known.get(req.registry);
     if (!state) return { info: { scheme: 'none', withCredentials: false } };
     if (state.kind === 'basic') {
@@ -83,12 +83,14 @@ export function withAuth(options: AuthOptions): AuthLayer {
       const header = 'Basic ' + Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
       return { header, info: { scheme: 'basic', withCredentials: true } };
     }
-    const issued = await token(req, url, state.challenge, scopes, force);
+    // Validated against where the challenge came from, not this attempt's URL: a first https attempt at a
+    // plain-HTTP loopback registry (scheme not settled yet) must not refuse the realm that registry gave over http.
+    const issued = await token(req, state.from, state.challenge, scopes, force);
     return { header: `Bearer ${issued.value}`, info: { scheme: 'bearer', withCredentials: issued.withCredentials } };
   };
 
-  const send = async (next: Fetch, req: RegistryRequest, url: URL, scopes: string[], force: boolean): Promise<RegistryResponse> => {
-    const { header, info } = await authorize(req, url, scopes, force);
+  const send = async (next: Fetch, req: RegistryRequest, scopes: string[], force: boolean): Promise<RegistryResponse> => {
+    const { header, info } = await authorize(req, scopes, force);
     const headers = { ...req.headers };
     if (header) headers.authorization = header;
     const res = await next({ ...req, headers });
@@ -104,7 +106,7 @@ export function withAuth(options: AuthOptions): AuthLayer {
       // Credentials go to the registry's own host only, whatever URL a response pointed us at.
       if (!isRegistryUrl(req.registry, url)) return next(req);
       const scopes = mergeScopes(req.scopes);
-      const res = await send(next, req, url, scopes, false);
+      const res = await send(next, req, scopes, false);
       if (res.status !== 401 || !sameOrigin(res.url, url) || !isReplayable(req.body)) return res;
 
       const challenge = pick(parseWwwAuthenticate(res.headers['www-authenticate'] ?? ''));
@@ -115,7 +117,7 @@ export function withAuth(options: AuthOptions): AuthLayer {
         if (res.auth?.scheme === 'basic' || !(await credentialFor(req.registry))?.password) return res;
         known.set(req.registry, { kind: 'basic' });
         await res.body.dump();
-        return send(next, req, url, scopes, false);
+        return send(next, req, scopes, false);
       }
       const bearer: BearerChallenge = { realm: challenge.params.realm!, ...(challenge.params.service ? { service: challenge.params.service } : {}) };
       const merged = mergeScopes(scopes, bearerScopes(challenge));
@@ -124,9 +126,9 @@ export function withAuth(options: AuthOptions): AuthLayer {
       // This request's token for exactly these scopes was refused: only insufficient_scope earns one fresh try.
       const refused = sameChallenge && sameScopes && res.auth?.scheme === 'bearer';
       if (refused && !insufficientScope(challenge)) return res;
-      known.set(req.registry, { kind: 'bearer', challenge: bearer });
+      known.set(req.registry, { kind: 'bearer', challenge: bearer, from: res.url });
       await res.body.dump();
-      return send(next, req, url, merged, refused);
+      return send(next, req, merged, refused);
     };
 
   return Object.assign(layer, {

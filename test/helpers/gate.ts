@@ -1,0 +1,93 @@
+/**
+ * A loopback forwarding proxy that holds the requests matching a pattern until
+ * the test releases them, so a test can line up concurrent callers behind one
+ * request in flight (without sleeping) and see whether that request was given up.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface Gate {
+  url: string;
+  host: string;
+  /** Every request that reached the gate, as `METHOD path`. */
+  requests: string[];
+  /** Resolves once `count` requests have been held (released or not). */
+  held(count: number): Promise<void>;
+  /** Resolves once `count` held requests were closed by their client before release. */
+  abandoned(count: number): Promise<void>;
+  abandonedCount(): number;
+  /** Lets the held requests through, and every later one. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+export async function startGate(target: string, hold: RegExp): Promise<Gate> {
+  const upstream = new URL(target);
+  const requests: string[] = [];
+  const queue: Array<() => void> = [];
+  const sockets = new Set<Socket>();
+  const checks = new Set<() => void>();
+  let released = false;
+  let heldCount = 0;
+  let abandonedCount = 0;
+  const changed = (): void => checks.forEach((check) => check());
+  const until = (ready: () => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (!ready()) return;
+        checks.delete(check);
+        resolve();
+      };
+      checks.add(check);
+      check();
+    });
+
+  const forward = (req: IncomingMessage, res: ServerResponse): void => {
+    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    out.on('error', () => res.socket?.destroy());
+    req.pipe(out);
+  };
+
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    if (released || !hold.test(req.url ?? '')) return forward(req, res);
+    heldCount++;
+    let gone = false;
+    res.on('close', () => {
+      if (released || res.writableEnded) return;
+      gone = true;
+      abandonedCount++;
+      changed();
+    });
+    queue.push(() => {
+      if (!gone) forward(req, res);
+    });
+    changed();
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    requests,
+    held: (count) => until(() => heldCount >= count),
+    abandoned: (count) => until(() => abandonedCount >= count),
+    abandonedCount: () => abandonedCount,
+    release: () => {
+      released = true;
+      queue.splice(0).forEach((go) => go());
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
