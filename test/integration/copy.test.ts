@@ -1,9 +1,9 @@
 /**
  * The copy engine against real registries: multi-platform copies across
- * registries and auth kinds, platform subsets, mounts, idempotence, cancel.
+ * registries and auth kinds, platform subsets, mounts, idempotence, cancel,
+ * chunked uploads, and referrers through the tag schema.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,11 +13,15 @@ import { isRegistryError } from '../../shared/errors';
 import { RegistryClient } from '../../electron/registry/client';
 import { copyImage } from '../../electron/registry/copy/copy';
 import { planCopy } from '../../electron/registry/copy/plan';
+import type { Descriptor } from '../../electron/registry/api/manifest-types';
 import { buildImage, defaultLayers } from '../../electron/demo/images';
-import { pushImage } from '../rig/fixtures';
+import { pushImage, type PushedImage } from '../rig/fixtures';
+import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
+import { pushSignature, putReferrersIndex, referrersTagOf } from '../rig/referrers';
 import { RigPusher } from '../rig/push';
 import { DEFAULT_BASIC_USERS, startRegistry, type RigRegistry } from '../rig/registry';
 import { DEFAULT_TOKEN_POLICY } from '../rig/token-server';
+import { openUploads } from '../helpers/uploads';
 
 const run = promisify(execFile);
 const rig = inject('rig');
@@ -40,19 +44,6 @@ afterAll(async () => {
   await client.close();
   await Promise.all([basic.stop(), token.stop()]);
 });
-
-/**
- * Upload sessions distribution still holds open for a repository: a folder
- * under `_uploads` with its `startedat` marker (DELETE removes the marker and
- * the data, and leaves only the hash state behind).
- */
-async function openUploads(registry: RigRegistry, repository: string): Promise<string[]> {
-  const root = join(registry.storageDir, 'docker/registry/v2/repositories', repository, '_uploads');
-  const ids = await readdir(root).catch(() => []);
-  const open: string[] = [];
-  for (const id of ids) if (existsSync(join(root, id, 'startedat'))) open.push(id);
-  return open;
-}
 
 describe('multi-platform copy', () => {
   for (const kind of ['basic', 'token'] as const) {
@@ -221,6 +212,63 @@ describe('chunked uploads', () => {
     } finally {
       await source.stop();
     }
+  });
+});
+
+describe('referrers through the tag schema (registries without the referrers API)', () => {
+  let source: RigRegistry;
+  let target: RigRegistry;
+  let proxy: FaultProxy;
+  let subject: PushedImage;
+  let ours: Descriptor;
+  const anonymous = new RegistryClient({ retry: { attempts: 2, baseDelayMs: 10 }, cache: false });
+  const subjectDescriptor = () => ({ digest: subject.digest, mediaType: subject.mediaType, size: Buffer.from(subject.manifestBase64, 'base64').length });
+  const copySigned = (repository: string) => copyImage(anonymous, {
+    source: { registry: source.host, repository: 'signed/app', reference: 'v1' },
+    destination: { registry: proxy.host, repository, tag: 'v1' },
+    referrers: true,
+  });
+  const listedAt = async (repository: string): Promise<string[] | undefined> => {
+    const index = await anonymous.getManifest({ registry: target.host, repository, reference: referrersTagOf(subject.digest) }).catch(() => undefined);
+    return index?.parsed.kind === 'index' ? index.parsed.manifests.map((d) => d.digest) : undefined;
+  };
+
+  beforeAll(async () => {
+    [source, target] = await Promise.all([startRegistry(), startRegistry()]);
+    proxy = await startFaultProxy(target.url);
+    subject = await pushImage(source, 'signed/app', 'v1', buildImage());
+    ours = await pushSignature(source, 'signed/app', subjectDescriptor(), 'signed at the source');
+    await putReferrersIndex(source, 'signed/app', subject.digest, [ours]);
+  });
+  afterAll(async () => {
+    await anonymous.close();
+    await proxy.close();
+    await Promise.all([source.stop(), target.stop()]);
+  });
+
+  it('pushes the sha256-<hex> index after the image, merged with the one the destination already has', async () => {
+    const theirs = await pushSignature(target, 'signed/merged', subjectDescriptor(), 'signed at the destination');
+    await putReferrersIndex(target, 'signed/merged', subject.digest, [theirs]);
+    proxy.clear();
+    await copySigned('signed/merged');
+    expect(await listedAt('signed/merged')).toEqual([theirs.digest, ours.digest]);
+    const puts = proxy.requests.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).map((r) => r.path.split('/manifests/')[1]);
+    expect(puts.indexOf('v1')).toBeGreaterThanOrEqual(0);
+    expect(puts.indexOf(referrersTagOf(subject.digest))).toBeGreaterThan(puts.indexOf('v1'));
+    // Copied again: nothing new to list, the index is left as it is.
+    proxy.clear();
+    await copySigned('signed/merged');
+    expect(proxy.requests.some((r) => r.method === 'PUT' && r.path.endsWith(referrersTagOf(subject.digest)))).toBe(false);
+    expect(await listedAt('signed/merged')).toEqual([theirs.digest, ours.digest]);
+  });
+
+  it('a copy that fails before the image is tagged leaves no referrers tag', async () => {
+    proxy.clear();
+    proxy.add({ method: 'PUT', path: /\/manifests\/v1$/, action: { kind: 'status', status: 400 } });
+    const err = await copySigned('signed/failed').catch((e: unknown) => e);
+    expect(isRegistryError(err), String(err)).toBe(true);
+    expect(await listedAt('signed/failed')).toBeUndefined();
+    expect(await anonymous.headManifest({ registry: target.host, repository: 'signed/failed', reference: 'v1' }, { fresh: true })).toBeUndefined();
   });
 });
 

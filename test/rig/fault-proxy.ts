@@ -24,7 +24,9 @@ export type FaultAction =
   /** Answer with a redirect to `location(requestPath)`. */
   | { kind: 'redirect'; status?: number; location: (path: string) => string }
   /** Read `afterBytes` bytes of the request body, then destroy the connection. */
-  | { kind: 'reset-request'; afterBytes: number };
+  | { kind: 'reset-request'; afterBytes: number }
+  /** Forward without the request's Range header: the registry answers 200 with everything, as one that ignores ranges. */
+  | { kind: 'ignore-range' };
 
 export interface FaultRule {
   method?: string;
@@ -33,6 +35,8 @@ export interface FaultRule {
   action: FaultAction;
   /** How many matching requests to affect; unlimited when absent. */
   times?: number;
+  /** Let this many matching requests through untouched before the rule fires. */
+  skip?: number;
 }
 
 export interface RecordedRequest {
@@ -59,15 +63,21 @@ function errorBody(status: number): string {
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
-  const rules: Array<FaultRule & { used: number }> = [];
+  const rules: Array<FaultRule & { used: number; seen: number }> = [];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
 
-  const pick = (req: IncomingMessage): (FaultRule & { used: number }) | undefined =>
-    rules.find((r) => (!r.method || r.method === req.method) && r.path.test(req.url ?? '') && (r.times === undefined || r.used < r.times));
+  /** The first rule that matches and is not used up; a rule still skipping counts the request and lets it through. */
+  const pick = (req: IncomingMessage): (FaultRule & { used: number }) | undefined => {
+    const rule = rules.find((r) => (!r.method || r.method === req.method) && r.path.test(req.url ?? '') && (r.times === undefined || r.used < r.times));
+    if (rule && rule.seen++ < (rule.skip ?? 0)) return undefined;
+    return rule;
+  };
 
   const forward = (req: IncomingMessage, res: ServerResponse, action: FaultAction | undefined): void => {
-    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+    const forwarded = { ...req.headers };
+    if (action?.kind === 'ignore-range') delete forwarded.range;
+    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwarded }, (up) => {
       const headers = { ...up.headers };
       if (action?.kind === 'header') Object.assign(headers, action.headers);
       res.writeHead(up.statusCode ?? 502, headers);
@@ -143,7 +153,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     host: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
     requests,
-    add: (rule) => rules.push({ ...rule, used: 0 }),
+    add: (rule) => rules.push({ ...rule, used: 0, seen: 0 }),
     clear: () => {
       rules.length = 0;
       requests.length = 0;

@@ -151,6 +151,11 @@ class ChunkReader {
     return this.hashedTo;
   }
 
+  /** Reads and drops `length` bytes: a source that ignored the Range resent what the registry already has. */
+  async skip(length: number): Promise<void> {
+    for await (const _ of this.bytes(length)) void _;
+  }
+
   /** A stream of the next `length` bytes. */
   take(length: number): Readable {
     return Readable.from(this.bytes(length), { objectMode: false });
@@ -183,7 +188,12 @@ class ChunkReader {
   }
 }
 
-/** PATCH chunks with resume: after a failed chunk, ask the registry where it is and go on from there. */
+/**
+ * PATCH chunks with resume: after a failed chunk, ask the registry where it is
+ * and go on from there, with a ranged GET of the source (or, when the source
+ * ignores the Range, by skipping what it resends). The source stream is
+ * destroyed whatever happens, so no request is left open.
+ */
 async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
   let session = holder.session;
   const verifier = new DigestVerifier(parseDigest(blob.digest));
@@ -193,19 +203,9 @@ async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: Se
   const chunkSize = Math.max(ctx.chunkSize, session.minChunk ?? 0);
   while (offset < blob.size) {
     const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, offset });
-    const iterator = (source.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    if (source.offset !== offset) {
-      // The source ignored the Range: skip what the registry already has.
-      let skip = offset - source.offset;
-      while (skip > 0) {
-        const next = await iterator.next();
-        if (next.done) throw new RegistryError('protocol', `${ctx.source.registry}: blob ${blob.digest} ended early`, ctx.source);
-        skip -= next.value.length;
-        if (skip < 0) throw new RegistryError('protocol', 'unaligned resume', ctx.source);
-      }
-    }
-    const reader = new ChunkReader(iterator, offset, verifier, hashedTo);
+    const reader = new ChunkReader((source.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator](), source.offset, verifier, hashedTo);
     try {
+      await reader.skip(offset - source.offset);
       while (offset < blob.size) {
         const length = Math.min(chunkSize, blob.size - offset);
         const result = await patchUpload(ctx.fetch, session, reader.take(length), { start: offset, length }, ctx.signal);
@@ -217,11 +217,18 @@ async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: Se
       }
     } catch (err) {
       hashedTo = reader.hashedUpTo;
-      (source.stream as Readable).destroy();
       if (ctx.signal.aborted || (err instanceof RegistryError && err.code === 'digest_mismatch') || ++resumes > MAX_RESUMES) throw err;
-      const status = await uploadOffset(ctx.fetch, session, ctx.signal);
+      // A registry that refuses the session now (distribution does once part of a chunk arrived) has lost it:
+      // the chunk's own failure stands, and the caller sends the blob again in a new session.
+      const status = await uploadOffset(ctx.fetch, session, ctx.signal).catch(() => {
+        throw err;
+      });
       session = holder.session = status.session;
-      offset = Math.min(status.offset, hashedTo);
+      const resumeAt = Math.min(status.offset, hashedTo);
+      ctx.onBytes(blob.digest, resumeAt - offset);
+      offset = resumeAt;
+    } finally {
+      (source.stream as Readable).destroy();
     }
   }
   checkReceived(ctx, blob, verifier);

@@ -1,18 +1,19 @@
 /**
  * Executes a copy plan: blobs in parallel (bounded), each retried alone when it
- * fails; then a HEAD of every blob at the destination, so no manifest is pushed
- * over a missing blob; then manifests, children first; and the tag last. A
- * failure or a cancel deletes the open upload sessions and never writes the tag.
+ * fails, the others aborted when one fails for good; then a HEAD of every blob
+ * at the destination, so no manifest is pushed over a missing blob; then
+ * manifests, children first, the tagged image, and last the referrers
+ * tag-schema indexes (merged with the destination's). A failure or a cancel
+ * deletes the open upload sessions and never writes the tag.
  */
 import { RegistryError, isRegistryError } from '../../../shared/errors';
-import type { CopyProgress, CopyResult, PlannedBlob } from '../../../shared/copy';
+import type { CopyProgress, CopyResult } from '../../../shared/copy';
 import type { RegistryClient } from '../client';
-import { inParallel } from '../parallel';
-import { abortableSleep } from '../transport/retry';
-import { DEFAULT_CHUNK_SIZE, DEFAULT_CHUNKED_ABOVE, transferBlob, type SessionHolder } from './blob-transfer';
-import { planCopy, type CopyPlan, type CopyRequest } from './plan';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_CHUNKED_ABOVE } from './blob-transfer';
+import { expectBlobsPresent, uploadBlobs } from './blob-uploads';
+import { planCopy, type CopyPlan, type CopyRequest, type ManifestToPush } from './plan';
 import { ProgressTracker } from './progress';
-import { cancelUpload } from './upload';
+import { pushReferrersIndex } from './referrers-index';
 
 export interface ExecuteOptions {
   /** Blobs in flight at once. */
@@ -29,14 +30,12 @@ export interface ExecuteOptions {
 export const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_BLOB_ATTEMPTS = 3;
 
-/** Errors a blob retry cannot fix. */
-function isFinal(err: unknown): boolean {
-  return isRegistryError(err) && ['cancelled', 'digest_mismatch', 'authentication', 'authorization', 'not_found', 'invalid_reference', 'unsupported'].includes(err.code);
-}
-
 function cancelled(): RegistryError {
   return new RegistryError('cancelled', 'the copy was cancelled; nothing was tagged', {});
 }
+
+/** A `sha256-<hex>` index of the referrers tag schema: it goes after the image it describes. */
+const isReferrersTag = (m: ManifestToPush): boolean => m.role === 'referrer' && m.tag !== undefined;
 
 export async function executeCopy(client: RegistryClient, plan: CopyPlan, options: ExecuteOptions = {}): Promise<CopyResult> {
   const started = (options.now ?? Date.now)();
@@ -44,72 +43,34 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
   const { source, destination } = plan.request;
   const dst = { registry: destination.registry, repository: destination.repository };
   const progress = new ProgressTracker(plan.blobs, options.onProgress ?? (() => undefined));
-  const openSessions = new Set<SessionHolder>();
-  let bytesTransferred = 0;
-  let mounted = 0;
-  const attempts = options.blobAttempts ?? DEFAULT_BLOB_ATTEMPTS;
-
-  const copyOne = async (blob: PlannedBlob): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw cancelled();
-      progress.setState(blob.digest, blob.action === 'mount' ? 'mounting' : 'uploading');
-      let moved = 0;
-      try {
-        const outcome = await transferBlob({
-          fetch: client.transport.fetch,
-          openBlob: (target, o) => client.openBlob(target, o),
-          source: { registry: source.registry, repository: source.repository },
-          destination: dst,
-          signal,
-          openSessions,
-          onBytes: (digest, delta) => {
-            moved += delta;
-            progress.addBytes(digest, delta);
-          },
-          chunkedAbove: options.chunkedAbove ?? DEFAULT_CHUNKED_ABOVE,
-          chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-        }, blob);
-        if (outcome === 'mounted') {
-          mounted++;
-          progress.setState(blob.digest, 'mounted');
-        } else {
-          bytesTransferred += blob.size;
-          progress.setState(blob.digest, 'done');
-        }
-        return;
-      } catch (err) {
-        if (signal.aborted) throw cancelled();
-        if (isFinal(err) || attempt >= attempts) {
-          progress.setState(blob.digest, 'failed');
-          throw err;
-        }
-        progress.addBytes(blob.digest, -moved);
-        progress.setState(blob.digest, 'retrying');
-        await abortableSleep(250 * attempt, signal).catch(() => undefined);
-      }
-    }
-  };
+  let sent = { bytes: 0, mounted: 0 };
 
   try {
     progress.setPhase('blobs');
-    await inParallel(plan.blobs.filter((b) => b.action !== 'exists'), options.concurrency ?? DEFAULT_CONCURRENCY, copyOne);
-    if (signal.aborted) throw cancelled();
+    sent = await uploadBlobs(plan.blobs, {
+      fetch: client.transport.fetch,
+      openBlob: (target, o) => client.openBlob(target, o),
+      source: { registry: source.registry, repository: source.repository },
+      destination: dst,
+      signal,
+      progress,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      attempts: options.blobAttempts ?? DEFAULT_BLOB_ATTEMPTS,
+      chunkedAbove: options.chunkedAbove ?? DEFAULT_CHUNKED_ABOVE,
+      chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+      cancelled,
+    });
 
     progress.setPhase('manifests');
-    // No manifest goes up until every blob answers at the destination.
-    await inParallel(plan.blobs, 8, async (blob) => {
-      if (!(await client.headBlob({ ...dst, digest: blob.digest }, { signal }))) {
-        throw new RegistryError('protocol', `${dst.registry}: blob ${blob.digest} is missing after the upload`, dst, 'Run the copy again.');
-      }
-    });
-    for (const manifest of plan.manifests) {
+    await expectBlobsPresent((t, o) => client.headBlob(t, o), dst, plan.blobs, signal);
+    const manifests = [...plan.manifests.filter((m) => !isReferrersTag(m)), ...plan.manifests.filter(isReferrersTag)];
+    for (const manifest of manifests) {
       if (signal.aborted) throw cancelled();
-      if (manifest.exists && !manifest.tag) continue;
-      await client.putManifest({ ...dst, reference: manifest.tag ?? manifest.digest }, manifest.bytes, manifest.mediaType, { signal });
+      if (isReferrersTag(manifest)) await pushReferrersIndex(client, { ...dst, tag: manifest.tag! }, manifest, signal);
+      else if (!manifest.exists || manifest.tag) await client.putManifest({ ...dst, reference: manifest.tag ?? manifest.digest }, manifest.bytes, manifest.mediaType, { signal });
     }
     progress.setPhase('done');
   } catch (err) {
-    await Promise.all([...openSessions].map((h) => cancelUpload(client.transport.fetch, h.session)));
     throw isRegistryError(err, 'cancelled') || signal.aborted ? cancelled() : err;
   } finally {
     progress.close();
@@ -122,8 +83,8 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
     digest: summary.digest,
     platforms: summary.platforms,
     blobs: plan.blobs.length,
-    bytesTransferred,
-    mounted,
+    bytesTransferred: sent.bytes,
+    mounted: sent.mounted,
     skipped: plan.blobs.filter((b) => b.action === 'exists').length,
     seconds: Math.round(((options.now ?? Date.now)() - started) / 10) / 100,
   };

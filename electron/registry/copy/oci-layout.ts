@@ -32,11 +32,11 @@ import { inParallel } from '../parallel';
 import { formatPlatform, isAttestation, platformMatches, type Platform } from '../platform';
 import { MAX_MANIFEST_BYTES } from '../transport/body';
 import { abortableSleep } from '../transport/retry';
-import { DEFAULT_CHUNK_SIZE, DEFAULT_CHUNKED_ABOVE, transferBlob, type SessionHolder } from './blob-transfer';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_CHUNKED_ABOVE } from './blob-transfer';
+import { expectBlobsPresent, uploadBlobs } from './blob-uploads';
 import { chooseEntries, isForeign, platformRef, subsetIndex } from './plan';
 import { ProgressTracker } from './progress';
 import { indexTarFile, TarWriter, type TarHeader } from './tar-stream';
-import { cancelUpload } from './upload';
 
 /** The annotation of index.json entries that names them (a tag, usually). */
 export const REF_NAME = 'org.opencontainers.image.ref.name';
@@ -729,11 +729,8 @@ export async function importImage(client: RegistryClient, src: string, destinati
     if (await client.headBlob({ ...dst, digest: b.digest }, call(signal))) b.action = 'exists';
   });
   const progress = new ProgressTracker(planned, options.onProgress ?? (() => undefined));
-  const openSessions = new Set<SessionHolder>();
   const abort = signal ?? new AbortController().signal;
   let bytes = 0;
-  const corrupt = (digest: string, err: unknown) => new RegistryError('digest_mismatch', `${where}: blob ${digest} does not match its digest: the layout is corrupt`, {},
-    'Nothing was tagged. Export the image again.', { cause: err });
 
   try {
     progress.setPhase('blobs');
@@ -742,51 +739,26 @@ export async function importImage(client: RegistryClient, src: string, destinati
       checkAbort(signal, 'import');
       for await (const _ of verified(await reader.open(parseDigest(b.digest), 0), b, where)) void _;
     });
-    await inParallel(planned.filter((b) => b.action === 'upload'), options.concurrency ?? 4, async (b) => {
-      for (let attempt = 1; ; attempt++) {
-        checkAbort(signal, 'import');
-        progress.setState(b.digest, 'uploading');
-        let moved = 0;
-        try {
-          await transferBlob({
-            fetch: client.transport.fetch,
-            openBlob: async (target, o) => ({ stream: await reader.open(parseDigest(target.digest), o.offset ?? 0), offset: o.offset ?? 0, size: b.size }),
-            source: { registry: where, repository: 'layout' },
-            destination: dst,
-            signal: abort,
-            openSessions,
-            onBytes: (digest, delta) => {
-              moved += delta;
-              progress.addBytes(digest, delta);
-            },
-            chunkedAbove: options.chunkedAbove ?? DEFAULT_CHUNKED_ABOVE,
-            chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-          }, b);
-          bytes += b.size;
-          progress.setState(b.digest, 'done');
-          return;
-        } catch (err) {
-          if (signal?.aborted) throw cancelled('import');
-          // A digest mismatch here is the layout's (the source side of the transfer is the local file).
-          if (isRegistryError(err, 'digest_mismatch')) throw corrupt(b.digest, err);
-          if (!retryable(err) || attempt >= UPLOAD_ATTEMPTS) {
-            progress.setState(b.digest, 'failed');
-            throw err;
-          }
-          progress.addBytes(b.digest, -moved);
-          progress.setState(b.digest, 'retrying');
-          await abortableSleep(250 * attempt, signal).catch(() => undefined);
-        }
-      }
-    });
-    checkAbort(signal, 'import');
+    ({ bytes } = await uploadBlobs(planned, {
+      fetch: client.transport.fetch,
+      openBlob: async (target, o) => ({ stream: await reader.open(parseDigest(target.digest), o.offset ?? 0), offset: o.offset ?? 0, size: -1 }),
+      source: { registry: where, repository: 'layout' },
+      destination: dst,
+      signal: abort,
+      progress,
+      concurrency: options.concurrency ?? 4,
+      attempts: UPLOAD_ATTEMPTS,
+      chunkedAbove: options.chunkedAbove ?? DEFAULT_CHUNKED_ABOVE,
+      chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+      cancelled: () => cancelled('import'),
+      // The source side of the transfer is the local file: a mismatch is the layout's.
+      explain: (b, err) => (isRegistryError(err, 'digest_mismatch')
+        ? new RegistryError('digest_mismatch', `${where}: blob ${b.digest} does not match its digest: the layout is corrupt`, {}, 'Nothing was tagged. Export the image again.', { cause: err })
+        : err),
+    }));
 
     progress.setPhase('manifests');
-    await inParallel(planned, 8, async (b) => {
-      if (!(await client.headBlob({ ...dst, digest: b.digest }, call(signal)))) {
-        throw new RegistryError('protocol', `${dst.registry}: blob ${b.digest} is missing after the upload`, dst, 'Run the import again.');
-      }
-    });
+    await expectBlobsPresent((t, o) => client.headBlob(t, o), dst, planned, abort);
     for (const m of manifests.values()) {
       checkAbort(signal, 'import');
       await client.putManifest({ ...dst, reference: m.digest }, m.bytes, m.mediaType, call(signal));
@@ -795,7 +767,6 @@ export async function importImage(client: RegistryClient, src: string, destinati
     await client.putManifest({ ...dst, reference: tag ?? top.digest }, top.bytes, top.mediaType, call(signal));
     progress.setPhase('done');
   } catch (err) {
-    await Promise.all([...openSessions].map((h) => cancelUpload(client.transport.fetch, h.session)));
     throw signal?.aborted ? cancelled('import') : err;
   } finally {
     progress.close();

@@ -1,0 +1,133 @@
+/**
+ * Uploads a set of blobs to one destination repository, for copy (from a
+ * registry) and import (from an OCI layout): in parallel (bounded), each blob
+ * retried alone, in a new session, while a retry can help. The first blob that
+ * fails for good aborts the others, whose sessions are deleted, so a failed
+ * copy stops at once and leaves no upload open. Before any manifest goes up,
+ * every blob must answer its HEAD at the destination.
+ */
+import { isRegistryError, RegistryError } from '../../../shared/errors';
+import type { PlannedBlob } from '../../../shared/copy';
+import { inParallel } from '../parallel';
+import { abortableSleep } from '../transport/retry';
+import type { Fetch } from '../transport/types';
+import { transferBlob, type SessionHolder, type TransferContext } from './blob-transfer';
+import type { ProgressTracker } from './progress';
+import { cancelUpload, type UploadTarget } from './upload';
+
+export interface BlobUploadOptions {
+  fetch: Fetch;
+  openBlob: TransferContext['openBlob'];
+  /** Where the bytes come from, for messages (a registry repository, or a layout path). */
+  source: TransferContext['source'];
+  destination: UploadTarget;
+  /** The caller's cancel. */
+  signal: AbortSignal;
+  progress: ProgressTracker;
+  /** Blobs in flight at once. */
+  concurrency: number;
+  /** Attempts per blob, the first included. */
+  attempts: number;
+  chunkedAbove: number;
+  chunkSize: number;
+  /** The error a cancel ends with. */
+  cancelled: () => RegistryError;
+  /** Rewrites a blob's final error for the caller's user (import says a mismatch is a corrupt layout). */
+  explain?: (blob: PlannedBlob, err: unknown) => unknown;
+}
+
+const FINAL_CODES = new Set(['cancelled', 'digest_mismatch', 'authentication', 'authorization', 'not_found', 'invalid_reference', 'unsupported']);
+
+/**
+ * Errors another attempt of the blob cannot fix. A lost upload session is not
+ * one: distribution refuses a session whose request broke midway, and the
+ * next attempt opens a new session.
+ */
+export function isFinal(err: unknown): boolean {
+  if (!isRegistryError(err)) return false;
+  if (err.code === 'not_found' && err.context.kind === 'upload') return false;
+  return FINAL_CODES.has(err.code);
+}
+
+/** Uploads (or mounts) every blob not marked `exists`; returns the bytes sent and the blobs mounted. */
+export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUploadOptions): Promise<{ bytes: number; mounted: number }> {
+  const { progress } = options;
+  // One signal for every transfer: the caller's cancel, or the first blob that failed for good.
+  const stop = new AbortController();
+  const forwardCancel = (): void => stop.abort();
+  if (options.signal.aborted) stop.abort();
+  else options.signal.addEventListener('abort', forwardCancel, { once: true });
+  const openSessions = new Set<SessionHolder>();
+  let bytes = 0;
+  let mounted = 0;
+
+  const one = async (blob: PlannedBlob): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      if (stop.signal.aborted) throw options.cancelled();
+      progress.setState(blob.digest, blob.action === 'mount' ? 'mounting' : 'uploading');
+      let moved = 0;
+      try {
+        const outcome = await transferBlob({
+          fetch: options.fetch,
+          openBlob: options.openBlob,
+          source: options.source,
+          destination: options.destination,
+          signal: stop.signal,
+          openSessions,
+          onBytes: (digest, delta) => {
+            moved += delta;
+            progress.addBytes(digest, delta);
+          },
+          chunkedAbove: options.chunkedAbove,
+          chunkSize: options.chunkSize,
+        }, blob);
+        if (outcome === 'mounted') {
+          mounted++;
+          progress.setState(blob.digest, 'mounted');
+        } else {
+          bytes += blob.size;
+          progress.setState(blob.digest, 'done');
+        }
+        return;
+      } catch (err) {
+        if (stop.signal.aborted) throw options.cancelled();
+        if (isFinal(err) || attempt >= options.attempts) {
+          progress.setState(blob.digest, 'failed');
+          // The copy has failed: the blobs still in flight stop now instead of running to their end.
+          stop.abort();
+          throw options.explain ? options.explain(blob, err) : err;
+        }
+        progress.addBytes(blob.digest, -moved);
+        progress.setState(blob.digest, 'retrying');
+        await abortableSleep(250 * attempt, stop.signal).catch(() => undefined);
+      }
+    }
+  };
+
+  try {
+    // inParallel settles once every transfer has ended (and deleted its session), with the first error.
+    await inParallel(blobs.filter((b) => b.action !== 'exists'), options.concurrency, one);
+  } catch (err) {
+    await Promise.all([...openSessions].map((h) => cancelUpload(options.fetch, h.session)));
+    throw options.signal.aborted ? options.cancelled() : err;
+  } finally {
+    options.signal.removeEventListener('abort', forwardCancel);
+  }
+  if (options.signal.aborted) throw options.cancelled();
+  return { bytes, mounted };
+}
+
+/** Every blob answers 200 to its HEAD at the destination: only then may a manifest that names them go up. */
+export async function expectBlobsPresent(
+  headBlob: (target: UploadTarget & { digest: string }, options: { signal: AbortSignal }) => Promise<unknown>,
+  destination: UploadTarget,
+  blobs: readonly PlannedBlob[],
+  signal: AbortSignal,
+): Promise<void> {
+  await inParallel(blobs, 8, async (blob) => {
+    if (!(await headBlob({ ...destination, digest: blob.digest }, { signal }))) {
+      throw new RegistryError('protocol', `${destination.registry}: blob ${blob.digest} is missing after the upload; nothing was tagged`, destination,
+        'Try again: blobs already at the destination are not sent twice.');
+    }
+  });
+}
