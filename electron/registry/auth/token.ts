@@ -100,7 +100,8 @@ export async function fetchToken(fetch: Fetch, req: TokenRequest): Promise<Issue
   const now = req.now ?? Date.now;
   const realm = validateRealm(req.challenge.realm, req.registryUrl, req.registry);
   const cred = req.credential;
-  const common = { registry: req.registry, ...(req.signal ? { signal: req.signal } : {}) };
+  // The realm's name must not resolve to a link-local or metadata address either: checked as the connection is made.
+  const common = { registry: req.registry, refuseLinkLocal: true, ...(req.signal ? { signal: req.signal } : {}) };
   const where = { registry: req.registry };
 
   const send = async (method: 'GET' | 'POST'): Promise<{ status: number; bytes: Buffer }> => {

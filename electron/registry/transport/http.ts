@@ -5,8 +5,10 @@
  */
 import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { isIP } from 'node:net';
 import { isLoopbackHost } from './hosts';
 import { toRegistryError } from './network-errors';
+import { checkResolvesSafely, guardedLookup, systemLookup, type LookupFunction } from './resolve-guard';
 import { DEFAULT_TIMEOUTS, type Fetch, type RegistryHostConfig, type RegistryRequest, type TransportTimeouts } from './types';
 
 export interface HttpOptions {
@@ -18,6 +20,8 @@ export interface HttpOptions {
   /** Connections kept per origin. */
   connectionsPerOrigin?: number;
   userAgent?: string;
+  /** Name resolution for direct connections (the system's by default; tests give names of their own). */
+  lookup?: LookupFunction;
 }
 
 export interface HttpTransport {
@@ -38,14 +42,20 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const dispatchers = new Map<string, Dispatcher>();
 
-  const dispatcherFor = (url: URL, registry: string): Dispatcher => {
+  const proxied = (loopback: boolean): boolean =>
+    !loopback && Boolean(options.proxy || process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy);
+
+  /** `guarded`: connections whose host name resolves to a link-local or metadata address are refused. */
+  const dispatcherFor = (url: URL, registry: string, guarded: boolean): Dispatcher => {
     const config = options.hostConfig?.(registry) ?? {};
     const loopback = isLoopbackHost(url.hostname);
-    const key = `${registry}|${loopback}`;
+    const key = `${registry}|${loopback}|${guarded}`;
     let dispatcher = dispatchers.get(key);
     if (dispatcher) return dispatcher;
+    const lookup = guarded ? guardedLookup(options.lookup ?? systemLookup) : options.lookup;
     const connect = {
       timeout: timeouts.connectMs,
+      ...(lookup ? { lookup } : {}),
       // A registry CA is trusted in addition to the system roots, not instead of them.
       ...(config.ca ? { ca: [...rootCertificates, ...[config.ca].flat().map(String)] } : {}),
       ...(config.skipVerify ? { rejectUnauthorized: false } : {}),
@@ -62,12 +72,17 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
 
   const fetch: Fetch = async (req: RegistryRequest) => {
     const url = new URL(req.target);
+    const guarded = Boolean(req.refuseLinkLocal);
     try {
+      // Through a proxy the name is resolved there, out of our lookup's reach: check it here first.
+      if (guarded && proxied(isLoopbackHost(url.hostname)) && !isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
+        await checkResolvesSafely(url.hostname, options.lookup ?? systemLookup);
+      }
       const res = await request(url, {
         method: req.method,
         headers: { 'user-agent': options.userAgent ?? 'regdesk', ...req.headers },
         ...(req.body !== undefined ? { body: req.body } : {}),
-        dispatcher: dispatcherFor(url, req.registry),
+        dispatcher: dispatcherFor(url, req.registry, guarded),
         headersTimeout: timeouts.headersMs,
         bodyTimeout: req.bodyTimeoutMs ?? timeouts.idleBodyMs,
         ...(req.signal ? { signal: req.signal } : {}),

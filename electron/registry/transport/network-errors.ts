@@ -3,6 +3,7 @@
  * TLS failures) into the engine's typed errors, with a message a user understands.
  */
 import { RegistryError } from '../../../shared/errors';
+import { AddressRefusedError } from './resolve-guard';
 
 const TIMEOUT_CODES: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
@@ -33,6 +34,9 @@ export const TOKEN_SERVER_FAILURE = 'TOKEN_SERVER_UNREACHABLE';
 /** registryCode of a DNS name that does not exist. */
 export const HOST_NOT_FOUND = 'HOST_NOT_FOUND';
 
+/** registryCode of a connection refused because its host name resolved to a link-local or metadata address. */
+export const ADDRESS_REFUSED_CODE = 'ADDRESS_REFUSED';
+
 const TLS_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -48,6 +52,16 @@ function errorCode(err: unknown): string | undefined {
   for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** `err` or one of its causes that is an instance of `type`. */
+function findCause<T>(err: unknown, type: new (...args: never[]) => T): T | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    if (current instanceof type) return current;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
@@ -74,6 +88,11 @@ export function toRegistryError(err: unknown, registry: string, repository?: str
     return new RegistryError('timeout', `${registry}: the request took too long`, where, 'Check the network, or try again later.');
   }
   if (isAbort(err)) return new RegistryError('cancelled', 'the operation was cancelled', where, undefined, { cause: err });
+  const refusedAddress = findCause(err, AddressRefusedError);
+  if (refusedAddress) {
+    return new RegistryError('protocol', `${registry}: ${refusedAddress.message}; refused, nothing was sent`, { ...where, registryCode: ADDRESS_REFUSED_CODE },
+      'regdesk never sends credentials to link-local or cloud-metadata addresses; check the registry\'s token realm and your DNS.');
+  }
   const code = errorCode(err);
   if (code && TIMEOUT_CODES[code]) {
     return new RegistryError('timeout', `${registry}: ${TIMEOUT_CODES[code]}`, where, 'Check the network, or raise the timeout if the registry is slow.');

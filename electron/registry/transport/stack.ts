@@ -16,6 +16,7 @@ import { withMirrors } from './mirrors';
 import { withRateLimitTracking, type RateLimit } from './rate-limit';
 import { DEFAULT_MAX_REDIRECTS, withRedirects } from './redirects';
 import { withRetry, type RetryOptions } from './retry';
+import type { LookupFunction } from './resolve-guard';
 import { withScheme } from './scheme';
 import type { Fetch, RegistryHostConfig, RequestLogger, TransportTimeouts } from './types';
 
@@ -32,6 +33,8 @@ export interface TransportOptions {
   oauthPassword?: boolean;
   log?: RequestLogger;
   userAgent?: string;
+  /** Name resolution for direct connections; the system's by default. */
+  lookup?: LookupFunction;
 }
 
 export interface Transport {
@@ -50,6 +53,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.proxy ? { proxy: options.proxy } : {}),
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   const wire = withLogging(options.log)(http.fetch);
   const auth = withAuth({ credentials: options.credentials ?? anonymous, tokenFetch: wire, ...(options.oauthPassword ? { oauthPassword: true } : {}) });

@@ -34,6 +34,11 @@ export interface RegistryRequest {
   cleanup?: boolean;
   /** Overrides the transport's idle-body timeout (ms), for very slow uploads. */
   bodyTimeoutMs?: number;
+  /**
+   * Refuse to connect when the host name resolves to a link-local or metadata
+   * address: set on requests that carry credentials to a host the registry named (token realms).
+   */
+  refuseLinkLocal?: boolean;
 }
 
 export interface RegistryResponse {
