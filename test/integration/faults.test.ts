@@ -3,9 +3,6 @@
  * proxy in front of a real registry. Every case ends either in success with
  * every digest verified, or in a typed error with nothing written.
  */
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isRegistryError } from '../../shared/errors';
 import { RegistryClient, type RegistryClientOptions } from '../../electron/registry/client';
@@ -14,6 +11,7 @@ import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { pushImage, type PushedImage } from '../rig/fixtures';
 import { buildImage, defaultLayers } from '../../electron/demo/images';
 import { startRegistry, type RigRegistry } from '../rig/registry';
+import { digestAt, openUploads as openUploadsAt } from '../helpers/uploads';
 
 let source: RigRegistry;
 let destination: RigRegistry;
@@ -36,10 +34,7 @@ afterEach(() => proxy.clear());
 const layerDigest = (): string => image.blobDigests[1]!; // [0] is the config
 const blobPath = (): RegExp => new RegExp(`/v2/app/web/blobs/${layerDigest()}`);
 
-function openUploads(repository: string): Promise<string[]> {
-  const root = join(destination.storageDir, 'docker/registry/v2/repositories', repository, '_uploads');
-  return readdir(root).then((ids) => ids.filter((id) => existsSync(join(root, id, 'startedat'))), () => []);
-}
+const openUploads = (repository: string): Promise<string[]> => openUploadsAt(destination, repository);
 
 async function copyThroughProxy(repository: string, options: RegistryClientOptions = fast) {
   const client = new RegistryClient(options);
@@ -53,14 +48,7 @@ async function copyThroughProxy(repository: string, options: RegistryClientOptio
   }
 }
 
-async function destinationDigest(repository: string): Promise<string | undefined> {
-  const client = new RegistryClient();
-  try {
-    return (await client.headManifest({ registry: destination.host, repository, reference: 'v1' }, { fresh: true }))?.digest;
-  } finally {
-    await client.close();
-  }
-}
+const destinationDigest = (repository: string): Promise<string | undefined> => digestAt(destination, repository, 'v1');
 
 describe('downloads', () => {
   it('a connection reset mid-blob is retried and the copy completes with identical digests', async () => {
@@ -106,10 +94,8 @@ describe('downloads', () => {
 
   it('a stalled body hits the idle timeout, is retried, then fails with a timeout error', async () => {
     proxy.add({ method: 'GET', path: blobPath(), action: { kind: 'stall', afterBytes: 1000 } });
-    const started = Date.now();
     const err = await copyThroughProxy('faults/stalled', { ...fast, timeouts: { idleBodyMs: 300 } }).catch((e: unknown) => e);
     expect(isRegistryError(err, 'timeout')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(proxy.requests.filter((r) => r.fault === 'stall').length).toBeGreaterThan(1);
     expect(await destinationDigest('faults/stalled')).toBeUndefined();
   });
@@ -124,36 +110,59 @@ describe('downloads', () => {
 });
 
 describe('retries', () => {
+  /** A client that records every wait the retry layer decides on (the wait itself is real). */
+  const recordingWaits = (retry: RegistryClientOptions['retry'] = {}) => {
+    const waits: number[] = [];
+    const client = new RegistryClient({ retry: { ...fast.retry, ...retry, onRetry: (info) => {
+      waits.push(info.delayMs);
+      retry.onRetry?.(info);
+    } } });
+    return { client, waits };
+  };
+
   it('429 with Retry-After in seconds is waited for, then succeeds', async () => {
     proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, times: 1 });
-    const client = new RegistryClient(fast);
-    const started = Date.now();
+    const { client, waits } = recordingWaits();
     const m = await client.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' });
     await client.close();
     expect(m.digest).toBe(image.digest);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(waits).toEqual([1000]);
   });
 
   it('429 with Retry-After as an HTTP date is waited for', async () => {
-    const when = new Date(Date.now() + 2000).toUTCString();
-    proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'status', status: 429, headers: { 'retry-after': when } }, times: 1 });
-    const client = new RegistryClient(fast);
-    const started = Date.now();
+    // The retry layer's clock is pinned to a whole second, so the date is exactly 2 s away.
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'status', status: 429, headers: { 'retry-after': new Date(now + 2000).toUTCString() } }, times: 1 });
+    const { client, waits } = recordingWaits({ now: () => now });
+    const m = await client.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' });
+    await client.close();
+    expect(m.digest).toBe(image.digest);
+    expect(waits).toEqual([2000]);
+  });
+
+  it('without Retry-After: exponential backoff with jitter, within its bounds', async () => {
+    proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'status', status: 429 }, times: 3 });
+    const { client, waits } = recordingWaits({ attempts: 4, baseDelayMs: 20, maxDelayMs: 1000 });
     await client.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' });
     await client.close();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(waits).toHaveLength(3);
+    // Full jitter over 20·2^n ms, never below a tenth of it.
+    waits.forEach((w, n) => {
+      expect(w).toBeGreaterThanOrEqual(2 * 2 ** n);
+      expect(w).toBeLessThanOrEqual(20 * 2 ** n);
+    });
   });
 
   it('cancelling during a Retry-After wait stops at once', async () => {
-    proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'status', status: 429, headers: { 'retry-after': '30' } } });
-    const client = new RegistryClient(fast);
+    // An hour's wait: only the cancel can end this test in time.
+    proxy.add({ method: 'GET', path: /\/manifests\/v1$/, action: { kind: 'status', status: 429, headers: { 'retry-after': '3600' } } });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
-    const started = Date.now();
+    const { client, waits } = recordingWaits({ maxRetryAfterMs: 2 * 3600_000, onRetry: () => setImmediate(() => controller.abort()) });
     const err = await client.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' }, { signal: controller.signal }).catch((e: unknown) => e);
     await client.close();
     expect(isRegistryError(err, 'cancelled')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(waits).toEqual([3600_000]);
+    expect(proxy.requests.filter((r) => r.fault === 'status')).toHaveLength(1);
   });
 
   it('bursts of 503 and 502 on manifests and blobs are retried', async () => {
