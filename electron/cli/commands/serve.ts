@@ -4,7 +4,7 @@
  * SIGINT or SIGTERM.
  */
 import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalRegistry } from '../../credentials/registry-keys';
 import { createDiscovery } from '../../credentials/discovery';
@@ -16,9 +16,10 @@ import { parseRegistryUrl } from '../../registry/reference';
 import { boolFlag, intFlag, listFlag } from '../args';
 import type { CliContext } from '../context';
 
-/** The built renderer sits beside the bundled CLI. */
+/** The built renderer sits beside the bundled CLI (dist/cli.js); this code may run from a chunk in dist/cli-chunks/. */
 export function rendererDir(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), 'renderer');
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(basename(here) === 'cli-chunks' ? dirname(here) : here, 'renderer');
 }
 
 export async function serve(ctx: CliContext): Promise<number> {
