@@ -22,7 +22,7 @@ import { RegistryClient } from '../../electron/registry/client';
 import { exportImage, importImage, listLayout, REF_NAME } from '../../electron/registry/copy/oci-layout';
 import { indexTarFile } from '../../electron/registry/copy/tar-stream';
 import { startRegistry, type RigRegistry } from '../rig/registry';
-import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
+import { startFaultProxy, type FaultAction, type FaultProxy } from '../rig/fault-proxy';
 import type { PushedImage } from '../rig/fixtures';
 
 const run = promisify(execFile);
@@ -349,17 +349,32 @@ describe('export failures', () => {
     expect(await readdir(folder)).toEqual([]);
   });
 
-  it('a connection reset midway through a blob is resumed with a ranged GET', async () => {
-    proxy.clear();
-    proxy.add({ method: 'GET', path: new RegExp(`/blobs/${layer()}`), action: { kind: 'reset', afterBytes: 700 }, times: 1 });
-    const file = join(work, 'resumed.tar');
-    const result = await exportImage(client, { ...viaProxy, registry: proxy.host }, file);
-    expect(result.digest).toBe(multi.digest);
-    expect(proxy.requests.filter((r) => r.fault === 'reset')).toHaveLength(1);
-    const ranged = proxy.requests.filter((r) => r.path.includes(layer()) && r.headers.range);
-    expect(ranged.length).toBeGreaterThan(0);
-    const imported = await importImage(client, file, { registry: dest.host, repository: 'resumed/multi' });
-    expect(imported.digest).toBe(multi.digest);
+  // After a reset midway, the blob is asked for again with a Range: resumed only on a 206 that starts where asked,
+  // else restarted from 0. `requests` lists each GET of the blob: the fault it met, and whether it asked for a Range.
+  const resumes: Array<{ name: string; answer?: FaultAction; requests: Array<[string | undefined, boolean]> }> = [
+    { name: 'a matching 206: resumed from where it broke', requests: [['reset', false], [undefined, true]] },
+    {
+      name: 'a 206 whose Content-Range starts elsewhere: refused, asked again from 0',
+      answer: { kind: 'header', headers: { 'content-range': 'bytes 0-99/100' } },
+      requests: [['reset', false], ['header', true], [undefined, false]],
+    },
+    { name: 'a 200 (the source ignores Range): the bytes already written skipped', answer: { kind: 'ignore-range' }, requests: [['reset', false], ['ignore-range', true]] },
+  ];
+  resumes.forEach(({ name, answer, requests }, n) => {
+    it(`a connection reset midway through a blob, then ${name}; the digest is verified`, async () => {
+      proxy.clear();
+      const blob = new RegExp(`/blobs/${layer()}`);
+      proxy.add({ method: 'GET', path: blob, action: { kind: 'reset', afterBytes: 700 }, times: 1 });
+      if (answer) proxy.add({ method: 'GET', path: blob, action: answer, times: 1 });
+      const file = join(work, `resumed-${n}.tar`);
+      const result = await exportImage(client, { ...viaProxy, registry: proxy.host }, file);
+      expect(result.digest).toBe(multi.digest);
+      expect(proxy.requests.filter((r) => r.path.includes(layer())).map((r) => [r.fault, Boolean(r.headers.range)])).toEqual(requests);
+      // Every blob of the archive is checked again on the way into a registry.
+      const imported = await importImage(client, file, { registry: dest.host, repository: `resumed/multi-${n}` });
+      expect(imported.digest).toBe(multi.digest);
+      await expectSameImage(`resumed/multi-${n}`, imported.digest, multi);
+    });
   });
 
   it('a cancelled export leaves no archive and no temporary file behind', async () => {

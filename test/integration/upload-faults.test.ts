@@ -141,16 +141,22 @@ describe('a reset in the middle of an upload', () => {
     await expectCopied(large, 'resume/416');
   });
 
-  it('a source that ignores the Range on resume: the prefix it resends is skipped, same session, identical digests', async () => {
-    destinationProxy.add({ method: 'PATCH', path: UPLOADS, action: { kind: 'reset-request', afterBytes: 1 }, times: 1, skip: 1 });
-    // The first GET has no Range; the resume's does, and the source answers it with the whole blob (200).
-    sourceProxy.add({ method: 'GET', path: new RegExp(layerOf(large)), action: { kind: 'ignore-range' }, times: 1, skip: 1 });
-    const { result } = await copyVia(large, 'resume/ignored-range', { ...CHUNKED, blobAttempts: 1 });
-    expect(result.digest).toBe(large.digest);
-    expect(sourceProxy.requests.filter((r) => r.fault === 'ignore-range' && r.headers.range)).toHaveLength(1);
-    expect(sessionsOpened()).toBe(2);
-    await expectCopied(large, 'resume/ignored-range');
-  });
+  for (const [name, answer] of [
+    ['ignores the Range (200)', { kind: 'ignore-range' }],
+    ['answers a 206 that starts elsewhere (asked again from 0)', { kind: 'header', headers: { 'content-range': 'bytes 0-99/100' } }],
+  ] as const) {
+    it(`a source that ${name} on resume: the prefix it resends is skipped, same session, identical digests`, async () => {
+      destinationProxy.add({ method: 'PATCH', path: UPLOADS, action: { kind: 'reset-request', afterBytes: 1 }, times: 1, skip: 1 });
+      // The first GET has no Range; the resume's does, and meets the source's answer.
+      sourceProxy.add({ method: 'GET', path: new RegExp(layerOf(large)), action: answer, times: 1, skip: 1 });
+      const repository = `resume/${answer.kind}`;
+      const { result } = await copyVia(large, repository, { ...CHUNKED, blobAttempts: 1 });
+      expect(result.digest).toBe(large.digest);
+      expect(sourceProxy.requests.filter((r) => r.fault === answer.kind && r.headers.range)).toHaveLength(1);
+      expect(sessionsOpened()).toBe(2);
+      await expectCopied(large, repository);
+    });
+  }
 
   it('a chunk cut after part of it reached the registry: distribution refuses the session, a new one completes it', async () => {
     destinationProxy.add({ method: 'PATCH', path: UPLOADS, action: { kind: 'reset-request', afterBytes: 100 * 1024 }, times: 1, skip: 1 });

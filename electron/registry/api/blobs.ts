@@ -56,8 +56,9 @@ function totalFromContentRange(value: string | undefined, offset: number): numbe
 
 /**
  * GET a blob, from `offset` when resuming. A 206 is accepted only when its
- * Content-Range starts exactly at `offset`; a 200 means the registry restarted
- * from 0, and `offset` in the result says so.
+ * Content-Range starts exactly at `offset`; any other 206 is not trusted and
+ * the blob is asked for again from 0. A 200 means the registry restarted from
+ * 0; either way `offset` in the result says where the stream starts.
  */
 export async function openBlob(fetch: Fetch, t: BlobTarget, options: CallOptions & { offset?: number } = {}): Promise<BlobBody> {
   parseDigest(t.digest);
@@ -78,7 +79,7 @@ export async function openBlob(fetch: Fetch, t: BlobTarget, options: CallOptions
     const total = totalFromContentRange(res.headers['content-range'], offset);
     if (total === undefined) {
       await res.body.dump();
-      throw new RegistryError('protocol', `${t.registry}: ${describe(t)} answered a range that does not start where asked`, where);
+      return openBlob(fetch, t, { ...options, offset: 0 });
     }
     start = offset;
     size = total;
