@@ -25,6 +25,8 @@ export type FaultAction =
   | { kind: 'redirect'; status?: number; location: (path: string) => string }
   /** Read `afterBytes` bytes of the request body, then destroy the connection. */
   | { kind: 'reset-request'; afterBytes: number }
+  /** Forward, then drop the connection instead of the answer: the registry acted, the client never hears. */
+  | { kind: 'lose-response' }
   /** Forward without the request's Range header: the registry answers 200 with everything, as one that ignores ranges. */
   | { kind: 'ignore-range' };
 
@@ -78,6 +80,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const forwarded = { ...req.headers };
     if (action?.kind === 'ignore-range') delete forwarded.range;
     const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwarded }, (up) => {
+      if (action?.kind === 'lose-response') {
+        up.resume();
+        res.socket?.destroy();
+        return;
+      }
       const headers = { ...up.headers };
       if (action?.kind === 'header') Object.assign(headers, action.headers);
       res.writeHead(up.statusCode ?? 502, headers);

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RegistryError } from '../../shared/errors';
 import { createHttpTransport, type HttpTransport } from '../../electron/registry/transport/http';
-import { HOST_NOT_FOUND } from '../../electron/registry/transport/network-errors';
+import { HOST_NOT_FOUND, toRegistryError } from '../../electron/registry/transport/network-errors';
 import { abortableSleep, backoffDelay, DEFAULT_RETRY, parseRetryAfter, RETRY_STATUSES, withRetry, type RetryOptions } from '../../electron/registry/transport/retry';
 import type { Fetch, RegistryRequest, RegistryResponse } from '../../electron/registry/transport/types';
 import { rejectionReason } from '../helpers/errors';
@@ -386,6 +386,45 @@ describe('withRetry', () => {
 });
 
 // ---------------------------------------------------------------- abortableSleep
+
+describe('withRetry and POST (not idempotent: an upload-start may have opened a session)', () => {
+  const POST: RegistryRequest = { registry: 'registry.example.com', method: 'POST', target: 'https://registry.example.com/v2/a/blobs/uploads/' };
+  /** A typed error as the http layer makes it, from the code Node or undici reported. */
+  const failure = (code: string): RegistryError => toRegistryError(Object.assign(new Error(code), { code }), 'registry.example.com');
+
+  it.each(['ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'EPIPE'])('a failure after the request may have arrived (%s) is thrown at once', async (code) => {
+    const s = scripted([failure(code), 202]);
+    const err = await rejectionReason(withRetry(recorded().options)(s.next)(POST));
+    expect((err as RegistryError).code).toMatch(/network|timeout/);
+    expect(s.calls).toHaveLength(1);
+  });
+
+  it.each(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT'])('a failure proving nothing was sent (%s) is retried', async (code) => {
+    const s = scripted([failure(code), 202]);
+    expect((await withRetry(recorded().options)(s.next)(POST)).status).toBe(202);
+    expect(s.calls).toHaveLength(2);
+  });
+
+  it('429 and 503 (the registry did nothing) are retried; 500, 502 and 504 are returned as they are', async () => {
+    for (const status of [429, 503]) {
+      const s = scripted([status, 202]);
+      expect((await withRetry(recorded().options)(s.next)(POST)).status, String(status)).toBe(202);
+    }
+    for (const status of [500, 502, 504]) {
+      const s = scripted([status, 202]);
+      expect((await withRetry(recorded().options)(s.next)(POST)).status, String(status)).toBe(status);
+      expect(s.calls).toHaveLength(1);
+    }
+  });
+
+  it('other methods are retried after the same failures', async () => {
+    for (const method of ['GET', 'HEAD', 'PUT', 'DELETE'] as const) {
+      const s = scripted([failure('ECONNRESET'), 502, 200]);
+      expect((await withRetry(recorded().options)(s.next)({ ...POST, method })).status, method).toBe(200);
+      expect(s.calls).toHaveLength(3);
+    }
+  });
+});
 
 describe('abortableSleep', () => {
   it('resolves after the delay', async () => {

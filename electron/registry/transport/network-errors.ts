@@ -67,6 +67,16 @@ function findCause<T>(err: unknown, type: new (...args: never[]) => T): T | unde
   return undefined;
 }
 
+/** Failures before a connection carried anything: the server cannot have acted on the request. */
+const NOTHING_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', ...TLS_CODES]);
+
+/** True when a typed failure proves the request never reached the server (refused, unresolvable, TLS handshake). */
+export function nothingSent(err: unknown): boolean {
+  if (!(err instanceof RegistryError)) return false;
+  const code = errorCode(err.cause);
+  return code !== undefined && NOTHING_SENT_CODES.has(code);
+}
+
 export function isAbort(err: unknown): boolean {
   return (err as { name?: string })?.name === 'AbortError' || errorCode(err) === 'ABORT_ERR' || errorCode(err) === 'UND_ERR_ABORTED';
 }
@@ -95,19 +105,19 @@ export function toRegistryError(err: unknown, registry: string, repository?: str
   }
   const code = errorCode(err);
   if (code && TIMEOUT_CODES[code]) {
-    return new RegistryError('timeout', `${registry}: ${TIMEOUT_CODES[code]}`, where, 'Check the network, or raise the timeout if the registry is slow.');
+    return new RegistryError('timeout', `${registry}: ${TIMEOUT_CODES[code]}`, where, 'Check the network, or raise the timeout if the registry is slow.', { cause: err });
   }
   if (code === 'UND_ERR_HEADERS_OVERFLOW') {
     return new RegistryError('protocol', `${registry}: the response headers are too large`, where, 'The registry (or a proxy in front of it) sent abnormal headers.');
   }
   if (code && TLS_CODES.has(code)) {
     return new RegistryError('network', `${registry}: TLS certificate not trusted (${code})`, where,
-      'Give the registry CA file (--ca-file), or mark the registry insecure if you trust the network.');
+      'Give the registry CA file (--ca-file), or mark the registry insecure if you trust the network.', { cause: err });
   }
   if (code && NETWORK_CODES[code]) {
     // A name that does not exist will not exist on the next try either: registryCode lets retry skip it.
     return new RegistryError('network', `${registry}: ${NETWORK_CODES[code]}`, { ...where, ...(code === 'ENOTFOUND' ? { registryCode: HOST_NOT_FOUND } : {}) },
-      'Check that the registry address is right and reachable.');
+      'Check that the registry address is right and reachable.', { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new RegistryError('network', `${registry}: request failed (${code ?? message.slice(0, 120)})`, where, 'Check that the registry address is right and reachable.');

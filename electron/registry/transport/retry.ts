@@ -3,9 +3,15 @@
  * errors, timeouts and 429/500/502/503/504. Exponential backoff with full jitter,
  * Retry-After honoured (seconds or HTTP date) up to a cap, and no retry of a
  * request whose body cannot be sent again. Waiting is cancellable.
+ *
+ * A POST is not idempotent: the upload-start POST opens a session even when its
+ * answer is lost, and a blind retry would leave that session orphaned. It is sent
+ * again only when nothing reached the registry, or the registry said it did
+ * nothing (429, 503); otherwise the failure goes to the caller, which knows what
+ * it started.
  */
 import { RegistryError } from '../../../shared/errors';
-import { HOST_NOT_FOUND } from './network-errors';
+import { HOST_NOT_FOUND, nothingSent } from './network-errors';
 import { isReplayable, type Fetch, type Layer, type RegistryResponse } from './types';
 
 export interface RetryOptions {
@@ -24,6 +30,8 @@ export interface RetryOptions {
 }
 
 export const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** Answers that say the request was not acted upon: the only ones after which a POST is sent again. */
+export const NOT_PROCESSED_STATUSES = new Set([429, 503]);
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -78,6 +86,7 @@ export function withRetry(partial: Partial<RetryOptions> = {}): Layer {
   return (next: Fetch): Fetch =>
     async (req) => {
       const replayable = isReplayable(req.body);
+      const idempotent = req.method !== 'POST';
       for (let attempt = 1; ; attempt++) {
         let res: RegistryResponse | undefined;
         let failure: unknown;
@@ -89,7 +98,8 @@ export function withRetry(partial: Partial<RetryOptions> = {}): Layer {
         // A request whose own signal fired (a timeout, a cancel) is not retried: the failure stands as it is.
         const last = attempt >= options.attempts || !replayable || Boolean(req.signal?.aborted);
         if (res && !RETRY_STATUSES.has(res.status)) return res;
-        if (failure !== undefined && (!isRetryableError(failure) || last)) throw failure;
+        if (res && !idempotent && !NOT_PROCESSED_STATUSES.has(res.status)) return res;
+        if (failure !== undefined && (!isRetryableError(failure) || last || (!idempotent && !nothingSent(failure)))) throw failure;
 
         let delay = backoffDelay(attempt, options);
         let reason = failure instanceof RegistryError ? failure.message : `HTTP ${res?.status}`;
