@@ -1,16 +1,22 @@
 /**
  * Faults a real registry will not produce on demand, injected by the rig's
- * proxy in front of a real registry. Every case ends either in success with
- * every digest verified, or in a typed error with nothing written.
+ * proxy in front of a real registry (plain, or TLS in front of a TLS registry):
+ * downloads, retries, the breaker, redirects and plain http. Every case ends
+ * either in success with every digest verified, or in a typed error with
+ * nothing written. Upload faults: upload-faults.test.ts.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isRegistryError } from '../../shared/errors';
+import { isRegistryError, type RegistryError } from '../../shared/errors';
 import { RegistryClient, type RegistryClientOptions } from '../../electron/registry/client';
 import { copyImage } from '../../electron/registry/copy/copy';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { pushImage, type PushedImage } from '../rig/fixtures';
 import { buildImage, defaultLayers } from '../../electron/demo/images';
-import { startRegistry, type RigRegistry } from '../rig/registry';
+import { makeTlsFiles, type TlsFiles } from '../rig/certs';
+import { DEFAULT_BASIC_USERS, startRegistry, type RigRegistry } from '../rig/registry';
 import { digestAt, openUploads as openUploadsAt } from '../helpers/uploads';
 
 let source: RigRegistry;
@@ -240,5 +246,76 @@ describe('redirects and foreign hosts', () => {
     await client.close();
     expect(isRegistryError(err, 'protocol')).toBe(true);
     expect(storage.requests.length).toBe(before);
+  });
+});
+
+describe('https and plain http', () => {
+  const password = DEFAULT_BASIC_USERS.tester;
+  const SIGNED = 'X-Amz-Signature=signed-url-canary-0c3b';
+  let tlsRegistry: RigRegistry;
+  let tlsProxy: FaultProxy;
+  let plain: FaultProxy;
+  let tlsFiles: TlsFiles;
+  let tlsDir: string;
+  let digest: string;
+
+  beforeAll(async () => {
+    tlsDir = await mkdtemp(join(tmpdir(), 'regdesk-faults-tls-'));
+    [tlsRegistry, tlsFiles] = await Promise.all([startRegistry({ auth: { kind: 'basic', users: DEFAULT_BASIC_USERS }, tls: true }), makeTlsFiles(tlsDir)]);
+    digest = (await pushImage(tlsRegistry, 'app/tls', 'v1', buildImage())).blobDigests[1]!;
+    // The proxy speaks TLS on both sides; `plain` is the plain-http host a redirect points at.
+    [tlsProxy, plain] = await Promise.all([startFaultProxy(tlsRegistry.url, { tls: tlsFiles, targetCaFile: tlsRegistry.caFile! }), startFaultProxy(source.url)]);
+  });
+  afterAll(async () => {
+    await Promise.all([tlsProxy.close(), plain.close()]);
+    await tlsRegistry.stop();
+    await rm(tlsDir, { recursive: true, force: true });
+  });
+
+  it('a blob redirected from https to http is refused: nothing is sent there, and the signed query is in no error', async () => {
+    tlsProxy.add({ method: 'GET', path: /\/blobs\/sha256:/, action: { kind: 'redirect', location: (path) => `${plain.url}${path}?${SIGNED}` } });
+    const ca = await readFile(tlsFiles.caFile);
+    const client = new RegistryClient({
+      ...fast,
+      credentials: async (host) => (host === tlsProxy.host ? { username: 'tester', password } : undefined),
+      hostConfig: (host) => (host === tlsProxy.host ? { ca } : undefined),
+    });
+    // A manifest first: the registry's challenge is answered, so the blob GET carries the credentials.
+    await client.getManifest({ registry: tlsProxy.host, repository: 'app/tls', reference: 'v1' });
+    const err = await client.getBlob({ registry: tlsProxy.host, repository: 'app/tls', digest }).catch((e: unknown) => e);
+    await client.close();
+    expect(isRegistryError(err, 'protocol'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/redirect from https to plain http refused/);
+    const wire = JSON.stringify((err as RegistryError).toWire());
+    for (const secret of ['signed-url-canary-0c3b', password, Buffer.from(`tester:${password}`).toString('base64')]) expect(wire).not.toContain(secret);
+    expect(tlsProxy.requests.find((r) => r.fault === 'redirect')?.headers.authorization).toMatch(/^Basic /);
+    expect(plain.requests).toEqual([]);
+  });
+
+  // A registry on this machine's own network address is not loopback: plain http is allowed only when it is marked insecure.
+  const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  it.skipIf(!external)('credentials never go over plain http to a registry that is neither loopback nor marked insecure', async () => {
+    const basic = await startRegistry({ auth: { kind: 'basic', users: DEFAULT_BASIC_USERS } });
+    const onNetwork = await startFaultProxy(basic.url, { address: external! });
+    const clientWith = (insecure: boolean) => new RegistryClient({
+      ...fast,
+      credentials: async (host) => (host === onNetwork.host ? { username: 'tester', password } : undefined),
+      hostConfig: (host) => (host === onNetwork.host && insecure ? { insecure: true } : undefined),
+    });
+    try {
+      const strict = clientWith(false);
+      const err = await strict.tags({ registry: onNetwork.host, repository: 'any/repo' }).catch((e: unknown) => e);
+      await strict.close();
+      expect(isRegistryError(err, 'network'), String(err)).toBe(true);
+      expect(onNetwork.requests).toEqual([]); // only a TLS handshake arrived, never an HTTP request
+      // Marked insecure, the same registry is used over http, credentials included: the control for the check above.
+      const insecure = clientWith(true);
+      expect(await insecure.tags({ registry: onNetwork.host, repository: 'any/repo' }).catch((e: unknown) => e)).toSatisfy((r) => isRegistryError(r, 'not_found'));
+      await insecure.close();
+      expect(onNetwork.requests.some((r) => r.headers.authorization?.startsWith('Basic '))).toBe(true);
+    } finally {
+      await onNetwork.close();
+      await basic.stop();
+    }
   });
 });

@@ -3,10 +3,14 @@
  * registry will not produce on demand: 429/503 answers, connections dropped
  * mid-body, stalled or truncated bodies, altered bytes or headers, redirects
  * elsewhere. Everything else is forwarded untouched. It records every request
- * so tests can assert what was (not) sent.
+ * so tests can assert what was (not) sent. It speaks plain HTTP, or HTTPS with
+ * the rig's certificates, to clients and to its target alike.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TlsFiles } from './certs';
 
 export type FaultAction =
   /** Answer with this status and headers (and a small JSON error body) without forwarding. */
@@ -49,8 +53,19 @@ export interface RecordedRequest {
   fault?: FaultAction['kind'];
 }
 
+export interface FaultProxyOptions {
+  /** Serve HTTPS with this certificate (for 127.0.0.1) instead of plain HTTP. */
+  tls?: TlsFiles;
+  /** The CA file to trust for an https target. */
+  targetCaFile?: string;
+  /** The address to listen on; loopback by default. */
+  address?: string;
+}
+
 export interface FaultProxy {
+  /** `address:PORT`, what an image reference starts with. */
   host: string;
+  /** `http://…` or `https://…` */
   url: string;
   requests: RecordedRequest[];
   /** Adds a rule; rules are tried in order, the first that matches fires. */
@@ -63,8 +78,10 @@ function errorBody(status: number): string {
   return JSON.stringify({ errors: [{ code: status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE', message: `injected ${status}` }] });
 }
 
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const upstream = new URL(target);
+  const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
+  const ca = options.targetCaFile ? readFileSync(options.targetCaFile) : undefined;
   const rules: Array<FaultRule & { used: number; seen: number }> = [];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -79,7 +96,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const forward = (req: IncomingMessage, res: ServerResponse, action: FaultAction | undefined): void => {
     const forwarded = { ...req.headers };
     if (action?.kind === 'ignore-range') delete forwarded.range;
-    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwarded }, (up) => {
+    const out = send({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwarded, ...(ca ? { ca } : {}) }, (up) => {
       if (action?.kind === 'lose-response') {
         up.resume();
         res.socket?.destroy();
@@ -130,7 +147,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     } else req.pipe(out);
   };
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const rule = pick(req);
     if (rule) rule.used++;
     const action = rule?.action;
@@ -149,16 +166,18 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return;
     }
     forward(req, res, action);
-  });
-  server.on('connection', (socket) => {
+  };
+  const server = options.tls ? createTlsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handle) : createServer(handle);
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = options.address ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    host: `127.0.0.1:${port}`,
-    url: `http://127.0.0.1:${port}`,
+    host: `${address}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${address}:${port}`,
     requests,
     add: (rule) => rules.push({ ...rule, used: 0, seen: 0 }),
     clear: () => {
