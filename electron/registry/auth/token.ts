@@ -7,7 +7,7 @@
 import { RegistryError } from '../../../shared/errors';
 import { MAX_TOKEN_BODY_BYTES, readBounded } from '../transport/body';
 import { isLinkLocalOrMetadata } from '../transport/hosts';
-import { TOKEN_SERVER_FAILURE } from '../transport/network-errors';
+import { isUntrustedCertificate, TOKEN_SERVER_FAILURE } from '../transport/network-errors';
 import { redactUrl, scrubSecrets } from '../transport/redact';
 import type { Fetch } from '../transport/types';
 import { secretsOf, type Credential } from './credentials';
@@ -110,8 +110,11 @@ export async function fetchToken(fetch: Fetch, req: TokenRequest): Promise<Issue
     } catch (err) {
       // Say it is the token server, not the registry, that failed; the breaker leaves the registry alone.
       if (err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout')) {
+        const hint = isUntrustedCertificate(err)
+          ? `The token server's certificate is checked on its own (the registry's CA or insecure flag does not extend to it): add the CA for ${realm.host} to registries.json ("ca").`
+          : 'The registry sends clients to this token server; check that it is reachable from here.';
         throw new RegistryError(err.code, `${req.registry}: its token server ${realm.host} failed: ${err.message.startsWith(`${req.registry}: `) ? err.message.slice(req.registry.length + 2) : err.message}`,
-          { ...where, registryCode: TOKEN_SERVER_FAILURE }, 'The registry sends clients to this token server; check that it is reachable from here.');
+          { ...where, registryCode: TOKEN_SERVER_FAILURE }, hint);
       }
       throw err;
     }

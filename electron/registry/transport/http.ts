@@ -1,12 +1,12 @@
 /**
  * The innermost layer: one undici request on a pooled keep-alive connection.
- * Picks a dispatcher per registry (custom CA, skip-verify, proxy) and applies
- * the connect, header and idle-body timeouts. Never follows redirects itself.
+ * Picks a dispatcher per host actually contacted (custom CA, skip-verify, proxy)
+ * and applies the connect, header and idle-body timeouts. Never follows redirects itself.
  */
 import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { isIP } from 'node:net';
-import { isLoopbackHost } from './hosts';
+import { isLoopbackHost, isRegistryUrl } from './hosts';
 import { toRegistryError } from './network-errors';
 import { checkResolvesSafely, guardedLookup, systemLookup, type LookupFunction } from './resolve-guard';
 import { DEFAULT_TIMEOUTS, type Fetch, type RegistryHostConfig, type RegistryRequest, type TransportTimeouts } from './types';
@@ -45,11 +45,19 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
   const proxied = (loopback: boolean): boolean =>
     !loopback && Boolean(options.proxy || process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy);
 
+  /**
+   * TLS settings of the host the request goes to. A registry's own CA or skip-verify
+   * relaxes nothing for its token server or a storage host it redirects to: those
+   * hosts are verified on their own terms (their own entry in the settings, if any).
+   */
+  const tlsConfigFor = (url: URL, registry: string): RegistryHostConfig =>
+    options.hostConfig?.(isRegistryUrl(registry, url) ? registry : url.host) ?? {};
+
   /** `guarded`: connections whose host name resolves to a link-local or metadata address are refused. */
   const dispatcherFor = (url: URL, registry: string, guarded: boolean): Dispatcher => {
-    const config = options.hostConfig?.(registry) ?? {};
+    const config = tlsConfigFor(url, registry);
     const loopback = isLoopbackHost(url.hostname);
-    const key = `${registry}|${loopback}|${guarded}`;
+    const key = `${url.protocol}//${url.host}|${guarded}`;
     let dispatcher = dispatchers.get(key);
     if (dispatcher) return dispatcher;
     const lookup = guarded ? guardedLookup(options.lookup ?? systemLookup) : options.lookup;

@@ -77,6 +77,13 @@ export function nothingSent(err: unknown): boolean {
   return code !== undefined && NOTHING_SENT_CODES.has(code);
 }
 
+/** True when a typed failure is a TLS certificate that was not trusted. */
+export function isUntrustedCertificate(err: unknown): boolean {
+  if (!(err instanceof RegistryError)) return false;
+  const code = errorCode(err.cause);
+  return code !== undefined && TLS_CODES.has(code);
+}
+
 export function isAbort(err: unknown): boolean {
   return (err as { name?: string })?.name === 'AbortError' || errorCode(err) === 'ABORT_ERR' || errorCode(err) === 'UND_ERR_ABORTED';
 }
