@@ -113,6 +113,8 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       await login(hostKey, { username: r.username, password: r.password }, { store: deps.store, signal, ...(deps.transport ? { client: deps.transport } : {}) });
       deps.discovery.forget(hostKey);
       client.transport.auth.reset(hostKey);
+      // Listings read with the old credentials (or none) may differ now.
+      client.invalidate(hostKey);
       return view(hostKey);
     },
     'registries.logout': async (r) => {
@@ -120,6 +122,8 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       const removed = await logout(hostKey, deps.store);
       deps.discovery.forget(hostKey);
       client.transport.auth.reset(hostKey);
+      // What was listed while signed in is not served from the cache once signed out.
+      client.invalidate(hostKey);
       return { removed };
     },
     'registries.remember': async (r) => {
