@@ -8,6 +8,11 @@ import { Sidebar } from './components/Sidebar';
 import { Tags } from './components/Tags';
 import { Watched } from './components/Watched';
 
+/** An empty column says what goes there, so the columns never move. */
+function Placeholder({ label, text }: { label: string; text: string }) {
+  return <section className="pane placeholder-pane" aria-label={label}><div className="muted">{text}</div></section>;
+}
+
 export function App() {
   const [registry, setRegistry] = useState<string | undefined>();
   const [repository, setRepository] = useState<string | undefined>();
@@ -16,12 +21,14 @@ export function App() {
   const [signInHost, setSignInHost] = useState<string | undefined>();
   const signIn = registry ? () => setSignInHost(registry) : undefined;
   const jobs = useCopyJobs();
+  const choose = (host: string | undefined) => { setRegistry(host); setRepository(undefined); setTag(undefined); };
   return (
     <div className="app">
       <div className="side">
         <Sidebar
           selected={registry}
-          onSelect={(host) => { setRegistry(host); setRepository(undefined); setTag(undefined); }}
+          onSelect={choose}
+          onRemoved={(host) => { if (host === registry) choose(undefined); }}
           onDropImage={(target, image) => setDraft({ image, targetRegistry: target })}
           {...(signInHost ? { signInHost } : {})}
           onSignInDone={() => setSignInHost(undefined)}
@@ -32,10 +39,12 @@ export function App() {
       <main className="main">
         {!registry && <div className="placeholder">Pick a registry on the left, or add one with +.</div>}
         {registry && <Repositories key={registry} registry={registry} selected={repository} onSelect={(r) => { setRepository(r); setTag(undefined); }} />}
+        {registry && !repository && <Placeholder label="Tags" text="Pick a repository to see its tags." />}
         {registry && repository && (
           <Tags key={`${registry}/${repository}`} registry={registry} repository={repository} selected={tag} onSelect={setTag}
             onCopy={(image) => setDraft({ image, targetRegistry: registry })} {...(signIn ? { onSignIn: signIn } : {})} />
         )}
+        {registry && !tag && <Placeholder label="Image" text={repository ? 'Pick a tag to inspect it: platforms, layers, config, history.' : ''} />}
         {registry && repository && tag && <ImageDetails key={`${registry}/${repository}:${tag}`} registry={registry} repository={repository} tag={tag} {...(signIn ? { onSignIn: signIn } : {})} />}
       </main>
       {draft && <CopyDialog draft={draft} onClose={() => setDraft(undefined)} onStarted={() => setDraft(undefined)} />}

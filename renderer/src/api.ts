@@ -20,12 +20,19 @@ export function useCall<C extends Channel>(channel: C, request: RequestOf<C> | u
   });
 }
 
-export function useAction<C extends Channel>(channel: C, invalidates: Channel[] = []) {
+/**
+ * A call that changes something, then refreshes the queries it affects:
+ * `invalidates` are asked again while their answers stay on screen, `resets`
+ * lose their answers first (after a change of credentials, what the old ones
+ * could read must not stay on screen while the new ones are asked).
+ */
+export function useAction<C extends Channel>(channel: C, invalidates: readonly Channel[] = [], resets: readonly Channel[] = []) {
   const client = useQueryClient();
   return useMutation<ResponseOf<C>, Error, RequestOf<C>>({
     mutationFn: (request) => api.call(channel, request),
     onSuccess: () => {
       for (const key of invalidates) void client.invalidateQueries({ queryKey: [key] });
+      for (const key of resets) void client.resetQueries({ queryKey: [key] });
     },
   });
 }

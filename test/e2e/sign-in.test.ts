@@ -1,41 +1,36 @@
 /**
  * Signing in from the UI: an authentication error offers "Sign in", the form
  * checks the credentials against the registry and keeps them in a real
- * gnome-keyring (private D-Bus session), and the tags load. The password is
- * nowhere in what serve printed.
+ * gnome-keyring (private D-Bus session), and the tags load. Editing the
+ * registry changes them (a wrong password is refused and changes nothing) or
+ * signs out. No password is anywhere in what serve printed.
  */
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushStandardFixtures } from '../rig/fixtures';
 import { startKeyring, type KeyringSession } from '../rig/keyring';
 import { DEFAULT_BASIC_USERS, startRegistry, type RigRegistry } from '../rig/registry';
-import { cliEnv, startCli } from '../helpers/cli';
+import { cliEnv } from '../helpers/cli';
+import { launchChromium, startServe, type Serve } from '../helpers/ui';
+
+const WRONG_PASSWORD = 'wrong-canary-pw-7f3a';
 
 let registry: RigRegistry;
 let keyring: KeyringSession;
-let serve: ReturnType<typeof startCli>;
+let serve: Serve;
 let browser: Browser;
-let url: string;
 
 beforeAll(async () => {
   registry = await startRegistry({ auth: { kind: 'basic', users: DEFAULT_BASIC_USERS } });
   await pushStandardFixtures(registry);
   keyring = await startKeyring();
   const env = { ...cliEnv(), DBUS_SESSION_BUS_ADDRESS: keyring.env.DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR: keyring.env.XDG_RUNTIME_DIR, XDG_DATA_HOME: keyring.env.XDG_DATA_HOME };
-  serve = startCli(['serve', '--registry', registry.host], { env });
-  url = await new Promise<string>((resolve, reject) => {
-    serve.child.stdout!.on('data', (d: Buffer) => {
-      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/.exec(d.toString());
-      if (match) resolve(match[0]);
-    });
-    void serve.done.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
-  });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  serve = await startServe(['--registry', registry.host], { env });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  serve?.child.kill('SIGTERM');
-  await serve?.done;
+  await serve?.stop();
   await keyring?.stop();
   await registry?.stop();
 });
@@ -43,7 +38,7 @@ afterAll(async () => {
 describe('sign in from an authentication error', () => {
   it('offers Sign in, keeps the credentials in the keychain, and then reads the registry', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
-    await page.goto(url);
+    await page.goto(serve.url);
     await page.getByRole('button', { name: new RegExp(registry.host) }).click();
     await page.getByLabel('Open repository').fill('fixtures/multi');
     await page.getByLabel('Open repository').press('Enter');
@@ -59,9 +54,51 @@ describe('sign in from an authentication error', () => {
     await page.getByLabel('Open repository').press('Enter');
     await expect.poll(() => page.locator('[data-tag="1.0"]').count(), { timeout: 10_000 }).toBe(1);
     await page.close();
-    serve.child.kill('SIGTERM');
-    const printed = await serve.done;
+  });
+});
+
+/** Opens fixtures/multi on the registry; the tags pane then shows its tags or an error. */
+async function openMulti(page: Page): Promise<void> {
+  await page.getByLabel('Open repository').fill('fixtures/multi');
+  await page.getByLabel('Open repository').press('Enter');
+}
+
+describe('editing a registry’s credentials', () => {
+  it('refuses a wrong password and keeps the credentials it had; signs out; signs in again', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
+    await page.goto(serve.url);
+    const row = page.locator(`[data-registry="${registry.host}"]`);
+    await row.locator('.registry-button').click();
+    await expect.poll(() => row.locator('.registry-meta').textContent(), { timeout: 10_000 }).toBe('signed in as tester');
+
+    await row.getByRole('button', { name: `Edit ${registry.host}` }).click();
+    const form = page.getByRole('form', { name: `Edit ${registry.host}` });
+    expect(await form.getByLabel('User name').inputValue()).toBe('tester');
+    await form.getByLabel('Password').fill(WRONG_PASSWORD);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => form.locator('.error').textContent(), { timeout: 10_000 }).toMatch(/authenticat|credentials|password/i);
+    expect(await row.locator('.registry-meta').textContent()).toBe('signed in as tester');
+    await openMulti(page);
+    await expect.poll(() => page.locator('[data-tag="1.0"]').count(), { timeout: 10_000 }).toBe(1);
+
+    await form.getByRole('button', { name: 'Sign out' }).click();
+    // Reachable, but it wants credentials now: that is what the row says, not "unreachable".
+    await expect.poll(() => row.locator('.registry-meta').textContent(), { timeout: 10_000 }).toBe('sign-in required');
+    // What was on screen is asked again, and the registry now refuses it.
+    await expect.poll(() => page.locator('.tags').getByRole('button', { name: 'Sign in' }).count(), { timeout: 10_000 }).toBe(1);
+
+    await row.getByRole('button', { name: `Edit ${registry.host}` }).click();
+    await form.getByLabel('User name').fill('tester');
+    await form.getByLabel('Password').fill(DEFAULT_BASIC_USERS.tester);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => row.locator('.registry-meta').textContent(), { timeout: 10_000 }).toBe('signed in as tester');
+    await expect.poll(() => page.locator('[data-tag="1.0"]').count(), { timeout: 10_000 }).toBe(1);
+    await page.close();
+  });
+
+  it('printed no password, right or wrong', async () => {
+    const printed = await serve.stop();
     expect(printed.stdout).toMatch(/^http:\/\/127\.0\.0\.1/);
-    expect(printed.stdout + printed.stderr).not.toContain(DEFAULT_BASIC_USERS.tester);
+    for (const secret of [DEFAULT_BASIC_USERS.tester, WRONG_PASSWORD]) expect(printed.stdout + printed.stderr).not.toContain(secret);
   });
 });

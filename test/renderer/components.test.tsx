@@ -1,10 +1,13 @@
-/** The renderer's logic: the virtual list, the repository tree, watch status, the transport's envelopes. */
+/** The renderer's logic: the virtual list and its keys, the repository tree and its keys, tag order, watch status, the transport's envelopes. */
 import { act } from 'react';
 import { createRoot } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WatchView } from '../../shared/contract';
 import { isRegistryError } from '../../shared/errors';
-import { rows } from '../../renderer/src/components/Repositories';
+import { rows, treeKey } from '../../renderer/src/components/Repositories';
+import { orderTags } from '../../renderer/src/components/Tags';
+import { ruleSummary } from '../../renderer/src/components/WatchForm';
+import { countLabel } from '../../renderer/src/labels';
 import { VirtualList } from '../../renderer/src/components/VirtualList';
 import { status } from '../../renderer/src/components/Watched';
 import { createApi } from '../../renderer/src/transport';
@@ -79,5 +82,74 @@ describe('transport', () => {
     expect(isRegistryError(err, 'not_found')).toBe(true);
     expect((err as { context: { kind?: string } }).context.kind).toBe('manifest');
     expect(calls.map((c) => c[0])).toEqual(['tags.list', 'image.get']);
+  });
+});
+
+describe('VirtualList keyboard', () => {
+  it('is one tab stop whose cursor the arrows, Home, End and the page keys move, scrolled into view; Enter opens the row under it', async () => {
+    const host = document.createElement('div');
+    document.body.append(host);
+    const items = Array.from({ length: 1000 }, (_, i) => `tag-${i}`);
+    const moves: number[] = [];
+    const opened: number[] = [];
+    let cursor: number | undefined;
+    const root = createRoot(host);
+    const draw = () => root.render(
+      <VirtualList items={items} rowHeight={20} label="tags" active={cursor} render={(t) => <span className="row">{t}</span>}
+        onActiveChange={(i) => { moves.push(i); cursor = i; draw(); }} onOpen={(i) => opened.push(i)} />,
+    );
+    await act(async () => draw());
+    const list = host.querySelector('[role="listbox"]') as HTMLDivElement;
+    expect(list.tabIndex).toBe(0);
+    expect(host.querySelectorAll('[tabindex]').length).toBe(1);
+    const press = async (key: string) => act(async () => { list.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true })); });
+    await press('ArrowDown');
+    await press('ArrowDown');
+    await press('ArrowUp');
+    await press('End');
+    await press('ArrowDown');
+    await press('Home');
+    await press('ArrowUp');
+    expect(moves).toEqual([0, 1, 0, 999, 999, 0, 0]);
+    await press('End');
+    // The last row is rendered and is the active descendant.
+    const active = document.getElementById(list.getAttribute('aria-activedescendant')!);
+    expect(active?.textContent).toBe('tag-999');
+    expect(list.scrollTop).toBeGreaterThan(0);
+    await press('Enter');
+    expect(opened).toEqual([999]);
+    await act(async () => root.unmount());
+  });
+});
+
+describe('tag order and labels', () => {
+  it('puts the newest version first and the other tags after it, by name', () => {
+    expect(orderTags(['latest', '1.2', 'main', '1.10', '1.9', 'alpine'], 'version')).toEqual(['1.10', '1.9', '1.2', 'alpine', 'latest', 'main']);
+    expect(orderTags(['b', 'a', '1.10', '1.9'], 'name')).toEqual(['1.10', '1.9', 'a', 'b']);
+  });
+  it('counts with thousands separators, and says how many of them a filter shows', () => {
+    expect(countLabel(1, 1, 'tag')).toBe('1 tag');
+    expect(countLabel(10_000, 10_000, 'tag')).toBe('10,000 tags');
+    expect(countLabel(4, 1056, 'repository', 'repositories')).toBe('4 of 1,056 repositories');
+  });
+  it('summarises a watch rule and its platform', () => {
+    expect(ruleSummary('digest', null)).toBe('new digests');
+    expect(ruleSummary('both', 'linux/arm64/v8')).toBe('digests and versions · linux/arm64/v8');
+  });
+});
+
+describe('repository tree keys', () => {
+  const names = ['a/b/c', 'a/d', 'solo'];
+  it('Right opens a closed folder, then steps into it; Left steps out to the parent, then closes it', () => {
+    const closed = rows(names, new Set(), '');
+    expect(treeKey(closed, 0, 'ArrowRight', new Set())).toEqual({ toggle: 'a' });
+    const open = rows(names, new Set(['a']), '');
+    expect(open.map((r) => r.path)).toEqual(['a', 'a/b', 'a/d', 'solo']);
+    expect(treeKey(open, 0, 'ArrowRight', new Set(['a']))).toEqual({ move: 1 });
+    expect(treeKey(open, 2, 'ArrowLeft', new Set(['a']))).toEqual({ move: 0 });
+    expect(treeKey(open, 0, 'ArrowLeft', new Set(['a']))).toEqual({ toggle: 'a' });
+    // A top-level leaf has nowhere to go, and other keys are not the tree's.
+    expect(treeKey(open, 3, 'ArrowLeft', new Set(['a']))).toBeUndefined();
+    expect(treeKey(open, 3, 'x', new Set(['a']))).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { CopyPlanSummary } from '../../../shared/copy';
 import { formatPlatformRef, humanBytes } from '../../../shared/format';
 import { useAction, useCall } from '../api';
+import { useDialogFocus } from '../keyboard';
 import { ErrorView } from './ErrorView';
 import type { DraggedImage } from './Sidebar';
 
@@ -29,17 +30,20 @@ export function CopyDialog({ draft, onClose, onStarted }: { draft: CopyDraft; on
   });
   const tags = single ? [[single, tag || single]] : draft.image.tags.map((t) => [t, t]);
   const platforms = source.data?.platforms ?? [];
+  const ref = useRef<HTMLDivElement | null>(null);
+  // Escape closes it, Tab stays inside, focus returns to where the copy started.
+  useDialogFocus(ref, onClose);
 
   return (
     <div className="dialog-backdrop" role="presentation" onClick={onClose}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-label="Copy image" onClick={(e) => e.stopPropagation()}>
+      <div ref={ref} className="dialog" role="dialog" aria-modal="true" aria-label="Copy image" onClick={(e) => e.stopPropagation()}>
         <h2>Copy {draft.image.repository}:{draft.image.tags.join(', ')}</h2>
         <label>Registry
           <select value={registry} onChange={(e) => { setRegistry(e.target.value); setPlan(undefined); }}>
             {(registries.data ?? []).map((r) => <option key={r.host} value={r.host}>{r.name}</option>)}
           </select>
         </label>
-        <label>Repository <input aria-label="Destination repository" value={repository} onChange={(e) => { setRepository(e.target.value); setPlan(undefined); }} /></label>
+        <label>Repository <input aria-label="Destination repository" data-autofocus value={repository} onChange={(e) => { setRepository(e.target.value); setPlan(undefined); }} /></label>
         {single && <label>Tag <input aria-label="Destination tag" value={tag} onChange={(e) => { setTag(e.target.value); setPlan(undefined); }} /></label>}
         {platforms.length > 0 && (
           <fieldset className="platform-choice">

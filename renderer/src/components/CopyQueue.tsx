@@ -19,7 +19,7 @@ export function CopyQueue({ jobs }: { jobs: CopyJobView[] }) {
         return (
           <div key={job.id} className={`job ${job.state}`} data-job-state={job.state}>
             <div className="job-title">
-              <span>{job.source} → {job.destination}</span>
+              <span className="job-route"><span>{job.source}</span><span>→ {job.destination}</span></span>
               {job.state === 'running' && <button className="icon" aria-label="Cancel copy" onClick={() => cancel.mutate({ id: job.id })}>✕</button>}
               {(job.state === 'failed' || job.state === 'cancelled') && <button className="small" onClick={() => retry.mutate(job.request)}>Retry</button>}
             </div>

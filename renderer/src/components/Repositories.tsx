@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useAction, useCall } from '../api';
+import { countLabel } from '../labels';
 import { VirtualList } from './VirtualList';
 
 export interface Row {
@@ -31,7 +32,20 @@ export function rows(names: string[], open: Set<string>, filter: string): Row[] 
   return out;
 }
 
-export function Repositories({ registry, selected, onSelect }: { registry: string; selected?: string; onSelect: (repository: string) => void }) {
+/** Where Left and Right go in the tree: open or close a folder, or step to its first child or its parent. */
+export function treeKey(visible: Row[], index: number, key: string, expanded: Set<string>): { toggle?: string; move?: number } | undefined {
+  const row = visible[index];
+  if (!row) return undefined;
+  if (key === 'ArrowRight' && row.folder) return expanded.has(row.path) ? { move: index + 1 } : { toggle: row.path };
+  if (key !== 'ArrowLeft') return undefined;
+  if (row.folder && expanded.has(row.path)) return { toggle: row.path };
+  for (let i = index - 1; i >= 0; i--) if (visible[i]!.depth < row.depth) return { move: i };
+  return undefined;
+}
+
+const rowKey = (row: Row) => `${row.path}|${row.leaf}`;
+
+export function Repositories({ registry, selected, onSelect }: { registry: string; selected?: string | undefined; onSelect: (repository: string) => void }) {
   const catalog = useCall('catalog.list', { registry }, { retry: false });
   const registries = useCall('registries.list', {});
   const remember = useAction('registries.remember', ['registries.list']);
@@ -43,50 +57,67 @@ export function Repositories({ registry, selected, onSelect }: { registry: strin
   const [filter, setFilter] = useState('');
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [typed, setTyped] = useState('');
+  const [cursor, setCursor] = useState<string | undefined>();
   // Registries without a catalog (Docker Hub, GHCR, most clouds) show what was opened by name.
   const names = catalog.data?.repositories ?? (catalog.error ? opened : []);
   const visible = useMemo(() => rows(names, expanded, filter.trim()), [names, expanded, filter]);
+  const active = cursor === undefined ? -1 : visible.findIndex((r) => rowKey(r) === cursor);
+  const toggle = (path: string) => setExpanded((o) => {
+    const n = new Set(o);
+    if (n.has(path)) n.delete(path); else n.add(path);
+    return n;
+  });
+  const activate = (row: Row) => {
+    setCursor(rowKey(row));
+    if (row.folder) toggle(row.path);
+    else onSelect(row.path);
+  };
+  const state = catalog.isLoading
+    ? <div className="muted list-state">Loading repositories…</div>
+    : <div className="muted list-state">{filter ? 'No repositories match the filter.' : catalog.error ? 'Nothing opened here yet.' : 'This registry has no repositories.'}</div>;
   return (
     <section className="pane repositories" aria-label="Repositories">
       <header className="pane-header">
         <h2>Repositories</h2>
-        <span className="count">{catalog.data ? names.length : ''}</span>
+        <span className="count">{catalog.isLoading ? '' : countLabel(filter.trim() ? visible.length : names.length, names.length, 'repository', 'repositories')}</span>
       </header>
-      <input className="filter" aria-label="Filter repositories" placeholder="Filter" value={filter} onChange={(e) => setFilter(e.target.value)} />
+      <input className="filter" aria-label="Filter repositories" placeholder="Filter repositories" value={filter} onChange={(e) => setFilter(e.target.value)} />
       <form className="open-repo" onSubmit={(e) => { e.preventDefault(); if (typed.trim()) open(typed.trim()); }}>
-        <input aria-label="Open repository" placeholder="open repository, e.g. library/nginx" value={typed} onChange={(e) => setTyped(e.target.value)} />
+        <input aria-label="Open repository" placeholder="Open by name, e.g. library/nginx ⏎" value={typed} onChange={(e) => setTyped(e.target.value)} />
       </form>
-      {catalog.isLoading && <div className="muted">Loading catalog…</div>}
       {catalog.error && (
-        <div className="muted note">This registry does not list its repositories here ({(catalog.error as Error).message}). Open one by name above{opened.length ? ', or pick one opened before' : ''}.</div>
+        <div className="muted note">
+          This registry does not list its repositories. Open one by name above{opened.length ? ', or pick one opened before' : ''}.
+          <div className="note-detail">{(catalog.error as Error).message}</div>
+        </div>
       )}
       <VirtualList
         label="Repository tree"
+        role="tree"
         items={visible}
         rowHeight={26}
+        empty={state}
+        active={active >= 0 ? active : undefined}
+        onActiveChange={(i) => setCursor(rowKey(visible[i]!))}
+        onOpen={(i) => activate(visible[i]!)}
+        onKey={(key, i) => {
+          const step = treeKey(visible, i, key, expanded);
+          if (step?.toggle) toggle(step.toggle);
+          if (step?.move !== undefined && visible[step.move]) setCursor(rowKey(visible[step.move]!));
+          return step !== undefined;
+        }}
+        isSelected={(row) => row.leaf && row.path === selected}
+        aria={(row) => ({ 'aria-level': row.depth + 1, ...(row.folder ? { 'aria-expanded': expanded.has(row.path) } : {}) })}
         render={(row) => (
-          <button
+          <div
             className={`tree-row ${row.leaf && row.path === selected ? 'selected' : ''}`}
             style={{ paddingLeft: 8 + row.depth * 14 }}
-            role="option"
-            aria-selected={row.leaf && row.path === selected}
             data-repository={row.leaf ? row.path : undefined}
-            onKeyDown={(e) => {
-              if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
-              e.preventDefault();
-              const index = visible.indexOf(row) + (e.key === 'ArrowDown' ? 1 : -1);
-              const buttons = [...(e.currentTarget.closest('.virtual')?.querySelectorAll<HTMLButtonElement>('.tree-row') ?? [])];
-              const here = buttons.indexOf(e.currentTarget);
-              if (index >= 0 && index < visible.length) buttons[here + (e.key === 'ArrowDown' ? 1 : -1)]?.focus();
-            }}
-            onClick={() => {
-              if (row.folder) setExpanded((o) => { const n = new Set(o); if (n.has(row.path)) n.delete(row.path); else n.add(row.path); return n; });
-              else onSelect(row.path);
-            }}
+            onClick={() => activate(row)}
           >
             <span className="twisty">{row.folder ? (expanded.has(row.path) ? '▾' : '▸') : ''}</span>
             {row.label}
-          </button>
+          </div>
         )}
       />
     </section>

@@ -1,7 +1,10 @@
 import { useState, type DragEvent } from 'react';
 import type { RegistryView } from '../../../shared/contract';
+import { isRegistryError } from '../../../shared/errors';
 import { useAction, useCall } from '../api';
+import { moveInGroup } from '../keyboard';
 import { ErrorView } from './ErrorView';
+import { AddRegistry, EditRegistry } from './RegistryForm';
 
 export const DRAG_TYPE = 'application/x-regdesk-image';
 
@@ -11,19 +14,29 @@ export interface DraggedImage {
   tags: string[];
 }
 
-function RegistryRow({ registry, selected, onSelect, onDropImage }: { registry: RegistryView; selected: boolean; onSelect: () => void; onDropImage: (image: DraggedImage) => void }) {
+function RegistryRow({ registry, selected, focusable, onSelect, onDropImage, onRemoved }: {
+  registry: RegistryView;
+  onRemoved: () => void;
+  selected: boolean;
+  /** The one registry in the tab order; arrow keys reach the others. */
+  focusable: boolean;
+  onSelect: () => void;
+  onDropImage: (image: DraggedImage) => void;
+}) {
   const [over, setOver] = useState(false);
+  const [editing, setEditing] = useState(false);
   // Connection status: the registry answers /v2/ (after signing in, when it asks).
   const ping = useCall('registries.ping', { host: registry.host }, { retry: false, staleTime: 60_000 });
-  const remove = useAction('registries.remove', ['registries.list']);
-  const logout = useAction('registries.logout', ['registries.list']);
-  const state = ping.isLoading ? 'checking' : ping.error ? 'unreachable' : 'ok';
+  // A registry that answers but wants credentials is reachable: it needs a sign-in, not a network fix.
+  const refused = isRegistryError(ping.error, 'authentication');
+  const state = ping.isLoading ? 'checking' : refused ? 'locked' : ping.error ? 'unreachable' : 'ok';
   const accept = (e: DragEvent) => {
     if (e.dataTransfer.types.includes(DRAG_TYPE)) {
       e.preventDefault();
       setOver(true);
     }
   };
+  const who = registry.credentials ? `signed in${registry.credentials.username ? ` as ${registry.credentials.username}` : ''}` : 'anonymous';
   return (
     <li
       className={`registry ${selected ? 'selected' : ''} ${over ? 'drop-target' : ''}`}
@@ -37,10 +50,13 @@ function RegistryRow({ registry, selected, onSelect, onDropImage }: { registry: 
         if (data) onDropImage(JSON.parse(data) as DraggedImage);
       }}
     >
-      <button className="registry-button" onClick={onSelect} aria-pressed={selected}>
-        <span className="registry-name"><span className={`status ${state}`} title={ping.error ? (ping.error as Error).message : state} aria-label={`connection ${state}`} />{registry.name}</span>
+      <button className="registry-button" onClick={onSelect} aria-pressed={selected} tabIndex={focusable ? 0 : -1} data-roving>
+        <span className="registry-name" title={registry.host}>
+          <span className={`status ${state}`} title={ping.error ? (ping.error as Error).message : state} aria-label={`connection ${state}`} />{registry.name}
+        </span>
         <span className="registry-meta">
-          {registry.credentials ? `signed in${registry.credentials.username ? ` as ${registry.credentials.username}` : ''}` : 'anonymous'}
+          {registry.name !== registry.host && `${registry.host} · `}
+          {state === 'unreachable' ? <span className="error-message">unreachable</span> : state === 'locked' ? <span className="warning">sign-in required</span> : who}
           {registry.rateLimit && ` · ${registry.rateLimit.remaining}/${registry.rateLimit.limit} pulls left`}
         </span>
         {registry.rateLimit && (
@@ -49,44 +65,11 @@ function RegistryRow({ registry, selected, onSelect, onDropImage }: { registry: 
           </span>
         )}
       </button>
-      {selected && (
-        <div className="registry-actions">
-          {registry.credentials?.origin === 'keychain' && <button className="small" onClick={() => logout.mutate({ host: registry.host })}>Sign out</button>}
-          <button className="small" onClick={() => remove.mutate({ host: registry.host })}>Remove</button>
-        </div>
+      {selected && !editing && (
+        <button className="icon edit-registry" aria-label={`Edit ${registry.name}`} title="Name, credentials, plain HTTP, remove" onClick={() => setEditing(true)}>✎</button>
       )}
+      {editing && <EditRegistry registry={registry} onDone={() => setEditing(false)} onRemoved={onRemoved} />}
     </li>
-  );
-}
-
-function AddRegistry({ onDone, initialHost = '' }: { onDone: (host: string) => void; initialHost?: string }) {
-  const [host, setHost] = useState(initialHost);
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const [insecure, setInsecure] = useState(false);
-  const add = useAction('registries.add', ['registries.list']);
-  const login = useAction('registries.login', ['registries.list']);
-  const busy = add.isPending || login.isPending;
-  return (
-    <form
-      className="add-registry"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const view = await add.mutateAsync({ host: host.trim(), insecure });
-        if (username && password) await login.mutateAsync({ host: view.host, username, password });
-        setPassword('');
-        onDone(view.host);
-      }}
-    >
-      <input aria-label="Registry address" placeholder="registry.example.com:5000" value={host} onChange={(e) => setHost(e.target.value)} required />
-      <input aria-label="User name" placeholder="user (optional)" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" />
-      <input aria-label="Password" placeholder="password or token" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" />
-      <label className="checkbox">
-        <input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> allow plain HTTP
-      </label>
-      <button type="submit" disabled={busy}>{busy ? 'Checking…' : 'Add registry'}</button>
-      {(add.error || login.error) && <ErrorView error={add.error ?? login.error} />}
-    </form>
   );
 }
 
@@ -105,21 +88,24 @@ function ImportOffer() {
   );
 }
 
-export function Sidebar({ selected, onSelect, onDropImage, signInHost, onSignInDone }: {
-  selected?: string;
+export function Sidebar({ selected, onSelect, onDropImage, signInHost, onSignInDone, onRemoved }: {
+  selected?: string | undefined;
   onSelect: (host: string) => void;
+  onRemoved: (host: string) => void;
   onDropImage: (target: string, image: DraggedImage) => void;
   /** A registry that asked for credentials: the form opens for it. */
   signInHost?: string;
   onSignInDone?: () => void;
 }) {
   const registries = useCall('registries.list', {});
+  const list = registries.data ?? [];
   const [adding, setAdding] = useState(false);
+  const tabStop = list.some((r) => r.host === selected) ? selected : list[0]?.host;
   return (
     <nav className="sidebar" aria-label="Registries">
       <div className="sidebar-header">
         <h2>Registries</h2>
-        <button className="icon" title="Add a registry" aria-label="Add a registry" onClick={() => setAdding(!adding)}>+</button>
+        <button className="icon" title="Add a registry" aria-label="Add a registry" aria-expanded={adding} onClick={() => setAdding(!adding)}>+</button>
       </div>
       {(adding || signInHost) && (
         <AddRegistry key={signInHost ?? 'new'} initialHost={signInHost ?? ''} onDone={(host) => { setAdding(false); onSignInDone?.(); onSelect(host); }} />
@@ -127,9 +113,10 @@ export function Sidebar({ selected, onSelect, onDropImage, signInHost, onSignInD
       <ImportOffer />
       {registries.isLoading && <div className="muted">Loading…</div>}
       {registries.error && <ErrorView error={registries.error} onRetry={() => void registries.refetch()} />}
-      <ul className="registries">
-        {(registries.data ?? []).map((r) => (
-          <RegistryRow key={r.host} registry={r} selected={r.host === selected} onSelect={() => onSelect(r.host)} onDropImage={(image) => onDropImage(r.host, image)} />
+      <ul className="registries" onKeyDown={(e) => moveInGroup(e)}>
+        {list.map((r) => (
+          <RegistryRow key={r.host} registry={r} selected={r.host === selected} focusable={r.host === tabStop}
+            onSelect={() => onSelect(r.host)} onDropImage={(image) => onDropImage(r.host, image)} onRemoved={() => onRemoved(r.host)} />
         ))}
       </ul>
       {registries.data?.length === 0 && <div className="muted empty">No registries yet. Add one with +.</div>}

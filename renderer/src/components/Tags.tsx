@@ -1,84 +1,119 @@
 import { useMemo, useState, type MouseEvent } from 'react';
-import { sortTagsByVersion } from '../../../shared/versions';
+import { parseTagVersion, sortTagsByVersion } from '../../../shared/versions';
 import { useCall } from '../api';
+import { countLabel } from '../labels';
 import { ErrorView } from './ErrorView';
 import { DRAG_TYPE, type DraggedImage } from './Sidebar';
 import { VirtualList } from './VirtualList';
 
+export type TagOrder = 'name' | 'version';
+
+/** Element Timing (Chromium) reports when the first rows were painted: the UI benchmark reads it. */
+const PAINT_TIMING = { elementtiming: 'tag-row' } as Record<string, string>;
+
+/**
+ * Newest version first and then the other tags (`latest`, `main`) by name; or
+ * all by name. Sorted once per listing and order, not per keystroke of the filter.
+ */
+export function orderTags(tags: readonly string[], order: TagOrder): string[] {
+  if (order === 'name') return [...tags].sort();
+  const versions: string[] = [];
+  const others: string[] = [];
+  for (const tag of sortTagsByVersion([...tags])) (parseTagVersion(tag) ? versions : others).push(tag);
+  return [...versions.reverse(), ...others];
+}
+
+/**
+ * A repository's tags: filter, sort, multi-select (Ctrl/⌘-click or Space),
+ * drag onto a registry to copy. Arrow keys move the cursor, Enter opens.
+ */
 export function Tags({ registry, repository, selected, onSelect, onCopy, onSignIn }: {
   onSignIn?: () => void;
   registry: string;
   repository: string;
-  selected?: string;
+  selected?: string | undefined;
   onSelect: (tag: string) => void;
   onCopy: (image: DraggedImage) => void;
 }) {
   const tags = useCall('tags.list', { registry, repository });
   const [filter, setFilter] = useState('');
-  const [sort, setSort] = useState<'name' | 'version'>('version');
+  const [order, setOrder] = useState<TagOrder>('version');
   const [picked, setPicked] = useState<Set<string>>(new Set());
+  const [cursor, setCursor] = useState<string | undefined>(selected);
+  const sorted = useMemo(() => orderTags(tags.data?.tags ?? [], order), [tags.data, order]);
   const list = useMemo(() => {
-    const all = (tags.data?.tags ?? []).filter((t) => t.includes(filter.trim()));
-    return sort === 'version' ? sortTagsByVersion(all).reverse() : [...all].sort();
-  }, [tags.data, filter, sort]);
+    const needle = filter.trim();
+    return needle ? sorted.filter((t) => t.includes(needle)) : sorted;
+  }, [sorted, filter]);
+  const active = cursor === undefined ? undefined : list.indexOf(cursor);
 
-  const click = (tag: string, e: MouseEvent) => {
-    if (e.ctrlKey || e.metaKey) {
-      setPicked((p) => { const n = new Set(p); if (n.has(tag)) n.delete(tag); else n.add(tag); return n; });
-      return;
-    }
+  const toggle = (tag: string) => setPicked((p) => {
+    const n = new Set(p);
+    if (n.has(tag)) n.delete(tag); else n.add(tag);
+    return n;
+  });
+  const open = (tag: string) => {
+    setCursor(tag);
     setPicked(new Set([tag]));
     onSelect(tag);
   };
+  const click = (tag: string, e: MouseEvent) => {
+    if (e.ctrlKey || e.metaKey) {
+      setCursor(tag);
+      toggle(tag);
+    } else open(tag);
+  };
   const selection = (tag: string): string[] => (picked.has(tag) ? [...picked] : [tag]);
+
+  const state = tags.isLoading
+    ? <div className="muted list-state">Loading tags…</div>
+    : tags.error
+      ? <div className="list-state"><ErrorView error={tags.error} onRetry={() => void tags.refetch()} {...(onSignIn ? { onSignIn } : {})} /></div>
+      : <div className="muted list-state">{filter ? 'No tags match the filter.' : 'This repository has no tags.'}</div>;
 
   return (
     <section className="pane tags" aria-label="Tags">
       <header className="pane-header">
         <h2 title={repository}>{repository}</h2>
-        <span className="count">{tags.data ? `${tags.data.tags.length} ${tags.data.tags.length === 1 ? 'tag' : 'tags'}` : ''}</span>
+        <span className="count">{tags.data ? countLabel(list.length, tags.data.tags.length, 'tag') : ''}</span>
       </header>
+      <input className="filter" aria-label="Filter tags" placeholder="Filter tags" value={filter} onChange={(e) => setFilter(e.target.value)} />
       <div className="toolbar">
-        <input className="filter" aria-label="Filter tags" placeholder="Filter tags" value={filter} onChange={(e) => setFilter(e.target.value)} />
-        <select aria-label="Sort tags" value={sort} onChange={(e) => setSort(e.target.value as 'name' | 'version')}>
-          <option value="version">by version</option>
-          <option value="name">by name</option>
+        <select aria-label="Sort tags" value={order} onChange={(e) => setOrder(e.target.value as TagOrder)}>
+          <option value="version">Newest version first</option>
+          <option value="name">By name</option>
         </select>
-        <button disabled={!picked.size} onClick={() => onCopy({ registry, repository, tags: [...picked] })}>Copy to…</button>
+        <button disabled={!picked.size} title="Copy the selected tags (Ctrl/⌘-click or Space to select several)"
+          onClick={() => onCopy({ registry, repository, tags: [...picked] })}>
+          {picked.size > 1 ? `Copy ${picked.size} tags…` : 'Copy to…'}
+        </button>
       </div>
-      {tags.isLoading && <div className="muted">Loading tags…</div>}
-      {tags.error && <ErrorView error={tags.error} onRetry={() => void tags.refetch()} {...(onSignIn ? { onSignIn } : {})} />}
-      {tags.data && list.length === 0 && <div className="muted empty">No tags{filter ? ' match the filter' : ''}.</div>}
       <VirtualList
         label="Tag list"
         items={list}
         rowHeight={28}
+        empty={state}
+        active={active !== undefined && active >= 0 ? active : undefined}
+        onActiveChange={(i) => setCursor(list[i])}
+        onOpen={(i) => open(list[i]!)}
+        onKey={(key, i) => {
+          if (key !== ' ') return false;
+          toggle(list[i]!);
+          return true;
+        }}
+        isSelected={(tag) => tag === selected}
         render={(tag) => (
           <div
             className={`tag-row ${tag === selected ? 'selected' : ''} ${picked.has(tag) ? 'picked' : ''}`}
-            role="option"
-            aria-selected={tag === selected}
-            tabIndex={0}
             draggable
             data-tag={tag}
+            {...PAINT_TIMING}
             onDragStart={(e) => {
               const image: DraggedImage = { registry, repository, tags: selection(tag) };
               e.dataTransfer.setData(DRAG_TYPE, JSON.stringify(image));
               e.dataTransfer.effectAllowed = 'copy';
             }}
             onClick={(e) => click(tag, e)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') onSelect(tag);
-              if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-                e.preventDefault();
-                const next = list[list.indexOf(tag) + (e.key === 'ArrowDown' ? 1 : -1)];
-                if (next === undefined) return;
-                onSelect(next);
-                setPicked(new Set([next]));
-                // The next row is rendered (the list keeps a margin); focusing it scrolls it into view.
-                requestAnimationFrame(() => (document.querySelector(`[data-tag="${CSS.escape(next)}"]`) as HTMLElement | null)?.focus());
-              }
-            }}
           >
             {tag}
           </div>

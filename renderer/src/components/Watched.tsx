@@ -1,15 +1,12 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { WatchView } from '../../../shared/contract';
 import { displayDigest } from '../../../shared/format';
 import { api, useAction, useCall } from '../api';
 import { ErrorView } from './ErrorView';
+import { Popover, ruleSummary, WatchForm, type OpenImage } from './WatchForm';
 
-export interface OpenImage {
-  registry: string;
-  repository: string;
-  tag: string;
-}
+export type { OpenImage };
 
 export function status(w: WatchView): string {
   if (w.error) return w.error;
@@ -21,14 +18,42 @@ export function status(w: WatchView): string {
   return parts.join(' · ');
 }
 
-/** Watched images with update badges: open, dismiss (acknowledge), remove, check now. */
+function WatchItem({ w, onOpen }: { w: WatchView; onOpen: (image: OpenImage) => void }) {
+  const [editing, setEditing] = useState(false);
+  const dismiss = useAction('watch.dismiss', ['watch.list']);
+  const snooze = useAction('watch.snooze', ['watch.list']);
+  const remove = useAction('watch.remove', ['watch.list']);
+  const error = dismiss.error ?? snooze.error ?? remove.error;
+  return (
+    <li className={`watch ${w.update ? 'has-update' : ''}`} data-watch={w.image}>
+      <button className="watch-open" disabled={!w.tag} title={`Open ${w.image}`} onClick={() => w.tag && onOpen({ registry: w.registry, repository: w.repository, tag: w.tag })}>
+        <span className={w.update ? 'dot' : 'dot none'} aria-hidden="true" />
+        <span className="watch-name">{w.repository}{w.tag ? `:${w.tag}` : ''}</span>
+        <span className="watch-registry">{w.registry} · {ruleSummary(w.rule, w.platform)}</span>
+        <span className={`watch-status ${w.error ? 'error-message' : ''}`}>{status(w)}</span>
+      </button>
+      {editing && w.tag ? (
+        <Popover label={`Watch settings for ${w.image}`} onClose={() => setEditing(false)} inline>
+          <WatchForm image={{ registry: w.registry, repository: w.repository, tag: w.tag }} existing={w} onDone={() => setEditing(false)} />
+        </Popover>
+      ) : (
+        <div className="watch-actions">
+          {w.update && <button className="small" onClick={() => dismiss.mutate({ id: w.id })} title="Take what changed as the new state">Dismiss</button>}
+          {w.update && <button className="small" onClick={() => snooze.mutate({ id: w.id, hours: 24 })} title="Hide this update for a day">Snooze</button>}
+          {w.tag && <button className="small" aria-label={`Edit watch of ${w.image}`} onClick={() => setEditing(true)}>Edit</button>}
+          <button className="small" aria-label={`Stop watching ${w.image}`} onClick={() => remove.mutate({ id: w.id })}>Unwatch</button>
+        </div>
+      )}
+      {error && <ErrorView error={error} />}
+    </li>
+  );
+}
+
+/** Watched images with update badges: open, dismiss (acknowledge), snooze, edit the rule, remove, check now. */
 export function Watched({ onOpen }: { onOpen: (image: OpenImage) => void }) {
   const client = useQueryClient();
   const watched = useCall('watch.list', {}, { staleTime: Infinity });
   const check = useAction('updates.check', ['watch.list']);
-  const dismiss = useAction('watch.dismiss', ['watch.list']);
-  const remove = useAction('watch.remove', ['watch.list']);
-  const snooze = useAction('watch.snooze', ['watch.list']);
   useEffect(
     () =>
       api.on('updates.changed', (views) => {
@@ -48,22 +73,10 @@ export function Watched({ onOpen }: { onOpen: (image: OpenImage) => void }) {
         <button className="small" onClick={() => check.mutate({})} disabled={check.isPending || !list.length}>{check.isPending ? 'Checking…' : 'Check now'}</button>
       </div>
       {check.error && <ErrorView error={check.error} />}
-      {!list.length && <div className="muted empty">Star an image to be told when it changes.</div>}
+      {watched.error && <ErrorView error={watched.error} onRetry={() => void watched.refetch()} />}
+      {watched.isSuccess && !list.length && <div className="muted empty">Star an image (☆ Watch) to be told when it changes.</div>}
       <ul className="watch-list">
-        {list.map((w) => (
-          <li key={w.id} className={`watch ${w.update ? 'has-update' : ''}`} data-watch={w.image}>
-            <button className="watch-open" onClick={() => w.tag && onOpen({ registry: w.registry, repository: w.repository, tag: w.tag })}>
-              {w.update && <span className="dot" aria-hidden="true" />}
-              <span className="watch-name">{w.image}{w.platform ? ` (${w.platform})` : ''}</span>
-              <span className={`watch-status ${w.error ? 'error-message' : ''}`}>{status(w)}</span>
-            </button>
-            <div className="watch-actions">
-              {w.update && <button className="small" onClick={() => dismiss.mutate({ id: w.id })}>Dismiss</button>}
-              {w.update && <button className="small" onClick={() => snooze.mutate({ id: w.id, hours: 24 })}>Snooze 1 day</button>}
-              <button className="small" aria-label={`Stop watching ${w.image}`} onClick={() => remove.mutate({ id: w.id })}>Unwatch</button>
-            </div>
-          </li>
-        ))}
+        {list.map((w) => <WatchItem key={w.id} w={w} onOpen={onOpen} />)}
       </ul>
     </section>
   );
