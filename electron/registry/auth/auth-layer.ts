@@ -7,12 +7,13 @@
  * `insufficient_scope`. A 401 from another origin (a redirect target) is never
  * answered with this registry's credentials.
  */
-import { hasSecret, type Credential, type CredentialSource } from './credentials';
+import { hasSecret, secretsOf, type Credential, type CredentialSource } from './credentials';
 import { fetchToken, type BearerChallenge, type IssuedToken } from './token';
 import { mergeScopes } from './scopes';
 import { sharedFlights } from '../shared-flight';
 import { bearerScopes, insufficientScope, parseWwwAuthenticate, type Challenge } from '../www-authenticate';
 import { isRegistryUrl, sameOrigin } from '../transport/hosts';
+import { scrubSecrets } from '../transport/redact';
 import { isReplayable, type Fetch, type Layer, type RegistryRequest, type RegistryResponse } from '../transport/types';
 
 export interface AuthOptions {
@@ -50,11 +51,11 @@ export function withAuth(options: AuthOptions): AuthLayer {
     return hasSecret(found) ? found : undefined;
   };
 
-  const token = async (req: RegistryRequest, challengedAt: URL, challenge: BearerChallenge, scopes: string[], force: boolean): Promise<{ value: string; withCredentials: boolean }> => {
+  const token = async (req: RegistryRequest, challengedAt: URL, challenge: BearerChallenge, scopes: string[], force: boolean): Promise<{ value: string; withCredentials: boolean; secrets: string[] }> => {
     const credential = await credentialFor(req.registry);
     const key = JSON.stringify([req.registry, challenge.realm, challenge.service ?? '', scopes, Boolean(credential)]);
     const cached = tokens.get(key);
-    if (!force && cached && cached.expiresAt > now()) return { value: cached.token, withCredentials: Boolean(credential) };
+    if (!force && cached && cached.expiresAt > now()) return { value: cached.token, withCredentials: Boolean(credential), secrets: [cached.token, ...secretsOf(credential)] };
     const issued = await pending.join(key, req.signal, (signal) => {
       tokenRequests++;
       return fetchToken(options.tokenFetch, {
@@ -70,31 +71,32 @@ export function withAuth(options: AuthOptions): AuthLayer {
     });
     tokens.set(key, issued);
     if (issued.refreshToken) refreshTokens.set(req.registry, issued.refreshToken);
-    return { value: issued.token, withCredentials: Boolean(credential) };
+    return { value: issued.token, withCredentials: Boolean(credential), secrets: [issued.token, ...secretsOf(credential)] };
   };
 
   /** The Authorization header for what we know of this registry, or none. */
-  const authorize = async (req: RegistryRequest, scopes: string[], force: boolean): Promise<{ header?: string; info: NonNullable<RegistryResponse['auth']> }> => {
+  const authorize = async (req: RegistryRequest, scopes: string[], force: boolean): Promise<{ header?: string; secrets?: string[]; info: NonNullable<RegistryResponse['auth']> }> => {
     const state = known.get(req.registry);
     if (!state) return { info: { scheme: 'none', withCredentials: false } };
     if (state.kind === 'basic') {
       const credential = await credentialFor(req.registry);
       if (!credential?.username || !credential.password) return { info: { scheme: 'none', withCredentials: false } };
-      const header = 'Basic ' + Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
-      return { header, info: { scheme: 'basic', withCredentials: true } };
+      const basic = Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
+      return { header: `Basic ${basic}`, secrets: [basic, ...secretsOf(credential)], info: { scheme: 'basic', withCredentials: true } };
     }
     // Validated against where the challenge came from, not this attempt's URL: a first https attempt at a
     // plain-HTTP loopback registry (scheme not settled yet) must not refuse the realm that registry gave over http.
     const issued = await token(req, state.from, state.challenge, scopes, force);
-    return { header: `Bearer ${issued.value}`, info: { scheme: 'bearer', withCredentials: issued.withCredentials } };
+    return { header: `Bearer ${issued.value}`, secrets: issued.secrets, info: { scheme: 'bearer', withCredentials: issued.withCredentials } };
   };
 
   const send = async (next: Fetch, req: RegistryRequest, scopes: string[], force: boolean): Promise<RegistryResponse> => {
-    const { header, info } = await authorize(req, scopes, force);
+    const { header, secrets, info } = await authorize(req, scopes, force);
     const headers = { ...req.headers };
     if (header) headers.authorization = header;
     const res = await next({ ...req, headers });
-    return { ...res, auth: info };
+    // A registry's error message may echo what it was sent: the messages built from it mask these.
+    return { ...res, auth: info, ...(secrets ? { scrub: (text: string) => scrubSecrets(text, secrets) } : {}) };
   };
 
   const pick = (challenges: Challenge[]): Challenge | undefined =>

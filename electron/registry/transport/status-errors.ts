@@ -42,7 +42,8 @@ async function registryDetail(res: RegistryResponse, ctx: StatusContext): Promis
     const first = (JSON.parse(bytes.toString('utf8')) as RegistryErrorBody).errors?.[0];
     const code = typeof first?.code === 'string' ? first.code.slice(0, 64) : undefined;
     const message = typeof first?.message === 'string' ? first.message.replace(/\s+/g, ' ').slice(0, 200) : undefined;
-    return { ...(code ? { code } : {}), ...(message ? { message: ctx.scrub ? ctx.scrub(message) : message } : {}) };
+    const scrubbed = message && (ctx.scrub ? ctx.scrub(message) : message);
+    return { ...(code ? { code } : {}), ...(scrubbed ? { message: res.scrub ? res.scrub(scrubbed) : scrubbed } : {}) };
   } catch {
     return {};
   }

@@ -51,6 +51,8 @@ export interface RegistryResponse {
   url: URL;
   /** What the auth layer sent, so a 401 can be told apart: sign-in needed vs. credentials rejected. */
   auth?: { scheme: 'basic' | 'bearer' | 'none'; withCredentials: boolean };
+  /** Masks the secrets this request carried (password, token) in text the registry sends back: an error message may echo them. */
+  scrub?: (text: string) => string;
 }
 
 export type Fetch = (request: RegistryRequest) => Promise<RegistryResponse>;
