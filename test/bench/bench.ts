@@ -17,6 +17,7 @@ import { MT, sha256, type RigManifest } from '../../electron/demo/images';
 import { startFaultProxy } from '../rig/fault-proxy';
 import { inParallel, RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
+import { uiFirstPaint } from './ui-paint';
 
 const run = promisify(execFile);
 const smoke = process.argv.includes('--smoke');
@@ -164,6 +165,9 @@ async function main(): Promise<void> {
     } finally {
       await lister.close();
     }
+    // The same repository opened in the UI (serve + Chromium): click to first paint of the tag rows.
+    const paint = await uiFirstPaint({ registry: source.host, repository: 'bench/big', expectedTags: tagCount + 1, runs: RUNS });
+    rows.push({ what: `first paint of the ${tagCount.toLocaleString('en')}-tag list in Chromium (serve)`, regdesk: `${Math.round(paint.medianMs)} ms (listing ${Math.round(paint.dataMs)} ms, render ${Math.round(paint.renderMs)} ms; ${paint.method})`, reference: '', ratio: '', target: 'under 200 ms' });
 
     // 200 watched images, one HEAD each.
     const proxy = await startFaultProxy(source.url);

@@ -1,5 +1,5 @@
 import { useMemo, useState, type MouseEvent } from 'react';
-import { parseTagVersion, sortTagsByVersion } from '../../../shared/versions';
+import { compareVersions, parseTagVersion, type TagVersion } from '../../../shared/versions';
 import { useCall } from '../api';
 import { countLabel } from '../labels';
 import { ErrorView } from './ErrorView';
@@ -17,10 +17,16 @@ const PAINT_TIMING = { elementtiming: 'tag-row' } as Record<string, string>;
  */
 export function orderTags(tags: readonly string[], order: TagOrder): string[] {
   if (order === 'name') return [...tags].sort();
-  const versions: string[] = [];
+  // Each tag parsed once: this runs on 10,000 tags before the list's first paint.
+  const versions: TagVersion[] = [];
   const others: string[] = [];
-  for (const tag of sortTagsByVersion([...tags])) (parseTagVersion(tag) ? versions : others).push(tag);
-  return [...versions.reverse(), ...others];
+  for (const tag of tags) {
+    const version = parseTagVersion(tag);
+    if (version) versions.push(version);
+    else others.push(tag);
+  }
+  versions.sort((a, b) => compareVersions(b, a));
+  return [...versions.map((v) => v.tag), ...others.sort()];
 }
 
 /**
