@@ -60,12 +60,11 @@ describe('oversized responses are read bounded', () => {
   });
 
   it('a huge error body is read only in part, and the error still says what failed', async () => {
+    // How much of it is read is unit-tested (transport-body-status.test.ts: refused by its announced size, or cut at the limit).
     proxy.add({ path: /\/manifests\/v1$/, action: { kind: 'status', status: 404, body: JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'm'.repeat(10 * 1024 * 1024) }] }) } });
-    const started = Date.now();
     const err = await failure((c) => c.getManifest({ registry: proxy.host, repository: 'app/web', reference: 'v1' }));
     expect(err.code).toBe('not_found');
     expect(err.message.length).toBeLessThan(400);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
 
