@@ -13,7 +13,7 @@ import { createDiscovery } from './credentials/discovery';
 import { keytarStore } from './credentials/keychain';
 import { createHandlers, dispatch } from './ipc/handlers';
 import { RegistryClient } from './registry/client';
-import { hostConfigFrom, loadRegistryConfig } from './settings/registry-config';
+import { liveHostConfig, notifyingUpdates } from './settings/live-host-config';
 import { openSettings, settingsDir, type ConfLike } from './settings/settings-file';
 import { APP_ORIGIN, APP_SCHEME, isAppUrl, isSafeExternalUrl, windowOptions } from './window-options';
 
@@ -38,15 +38,17 @@ function trusted(frame: WebFrameMain | null): boolean {
 
 function createServices() {
   const dir = settingsDir();
-  const settings = openSettings({ dir, createStore: (cwd, name) => new ElectronStore({ cwd, name }) as unknown as ConfLike });
-  const registryConfig = loadRegistryConfig(dir);
+  const opened = openSettings({ dir, createStore: (cwd, name) => new ElectronStore({ cwd, name }) as unknown as ConfLike });
+  // Registry settings follow the user's edits (in the app, or registries.json by hand) while the app runs.
+  const hostConfig = liveHostConfig({ settings: opened, dir });
+  hostConfig.watch();
+  const settings = notifyingUpdates(opened, hostConfig.refresh);
   const store = keytarStore();
   const discovery = createDiscovery({ store });
-  const hostConfig = hostConfigFrom({ registries: settings.get().registries, file: registryConfig.file });
   const proxy = settings.get().proxy;
-  const transport = { hostConfig, ...(proxy ? { proxy } : {}), userAgent: `regdesk/${app.getVersion()}` };
+  const transport = { hostConfig: hostConfig.hostConfig, ...(proxy ? { proxy } : {}), userAgent: `regdesk/${app.getVersion()}` };
   const client = new RegistryClient({ ...transport, credentials: discovery.source });
-  return { settings, store, discovery, client, transport, notice: settings.notice ?? registryConfig.problem };
+  return { settings, store, discovery, client, transport, notice: settings.notice ?? hostConfig.problem() };
 }
 
 function createWindow(services: ReturnType<typeof createServices>): BrowserWindow {

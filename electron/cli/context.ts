@@ -10,6 +10,7 @@ import type { RegistryClient, RegistryClientOptions } from '../registry/client';
 import type { Credential } from '../registry/auth/credentials';
 import { readFile } from 'node:fs/promises';
 import { RegistryError } from '../../shared/errors';
+import type { LiveHostConfig } from '../settings/live-host-config';
 import type { SettingsFile } from '../settings/settings-file';
 import { boolFlag, listFlag, stringFlag, type FlagSpecs, type Parsed } from './args';
 
@@ -84,28 +85,31 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
   const getStore = (): SecretStore => (store ??= keytarStore());
 
   let settingsFile: SettingsFile | undefined;
+  let liveConfig: LiveHostConfig | undefined;
   // The engine (undici) and the settings schema (zod) load on first use: --help,
   // --version and usage errors answer without them.
   const settingsOf = async (): Promise<SettingsFile> => {
     if (!settingsFile) {
-      const { openSettings, settingsDir } = await import('../settings/settings-file');
-      settingsFile = openSettings({ dir: settingsDir(io.env) });
-      if (settingsFile.notice) warn(settingsFile.notice);
+      const [{ openSettings, settingsDir }, { notifyingUpdates }] = await Promise.all([import('../settings/settings-file'), import('../settings/live-host-config')]);
+      const opened = openSettings({ dir: settingsDir(io.env) });
+      if (opened.notice) warn(opened.notice);
+      // A long-running command (serve) changes registries while it runs: the transport follows.
+      settingsFile = notifyingUpdates(opened, () => liveConfig?.refresh());
     }
     return settingsFile;
   };
   let discovery: ReturnType<typeof createDiscovery> | undefined;
 
   const buildTransport = async (): Promise<Omit<RegistryClientOptions, 'credentials'>> => {
-    const [{ settingsDir }, { hostConfigFrom, loadRegistryConfig }] = await Promise.all([import('../settings/settings-file'), import('../settings/registry-config')]);
-    const dir = settingsDir(io.env);
+    const [{ settingsDir }, { liveHostConfig }] = await Promise.all([import('../settings/settings-file'), import('../settings/live-host-config')]);
     const settings = await settingsOf();
-    const registryConfig = loadRegistryConfig(dir);
-    if (registryConfig.problem) warn(registryConfig.problem);
     const insecure = listFlag(parsed, 'insecure').map(canonicalRegistry);
     const caFile = stringFlag(parsed, 'ca-file');
     const ca = caFile ? await readCaFile(caFile) : undefined;
-    const fromSettings = hostConfigFrom({ registries: settings.get().registries, file: registryConfig.file, insecure });
+    liveConfig = liveHostConfig({ settings, dir: settingsDir(io.env), fixed: { insecure } });
+    const problem = liveConfig.problem();
+    if (problem) warn(problem);
+    const fromSettings = liveConfig.hostConfig;
     const proxy = settings.get().proxy;
     return {
       hostConfig: (registry) => {
@@ -154,9 +158,12 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
     transportOptions,
     services: async () => {
       await (clientPromise ??= build());
+      // Only a long-running command asks for these: it also follows hand edits of registries.json.
+      liveConfig?.watch();
       return { settings: await settingsOf(), discovery: discovery! };
     },
     close: async () => {
+      liveConfig?.close();
       if (clientPromise) await (await clientPromise.catch(() => undefined))?.close();
     },
     store: getStore,

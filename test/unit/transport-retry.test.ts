@@ -399,7 +399,7 @@ describe('withRetry and POST (not idempotent: an upload-start may have opened a 
     expect(s.calls).toHaveLength(1);
   });
 
-  it.each(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT'])('a failure proving nothing was sent (%s) is retried', async (code) => {
+  it.each(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN'])('a failure proving nothing was sent (%s) is retried', async (code) => {
     const s = scripted([failure(code), 202]);
     expect((await withRetry(recorded().options)(s.next)(POST)).status).toBe(202);
     expect(s.calls).toHaveLength(2);
@@ -414,6 +414,16 @@ describe('withRetry and POST (not idempotent: an upload-start may have opened a 
       const s = scripted([status, 202]);
       expect((await withRetry(recorded().options)(s.next)(POST)).status, String(status)).toBe(status);
       expect(s.calls).toHaveLength(1);
+    }
+  });
+
+  it('a TLS failure (untrusted certificate, a plain-HTTP server) is never retried, whatever the method: it would fail the same', async () => {
+    for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']) {
+      for (const method of ['GET', 'POST'] as const) {
+        const s = scripted([failure(code), 200]);
+        expect(await rejectionReason(withRetry(recorded().options)(s.next)({ ...POST, method })), `${method} ${code}`).toBeInstanceOf(RegistryError);
+        expect(s.calls).toHaveLength(1);
+      }
     }
   });
 

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryError } from '../../shared/errors';
 import { createHttpTransport, type HttpTransport } from '../../electron/registry/transport/http';
-import { TOKEN_SERVER_FAILURE } from '../../electron/registry/transport/network-errors';
+import { TOKEN_SERVER_FAILURE, toRegistryError } from '../../electron/registry/transport/network-errors';
 import { mayUseHttp, withScheme } from '../../electron/registry/transport/scheme';
 import type { Fetch, RegistryHostConfig, RegistryRequest, RegistryResponse } from '../../electron/registry/transport/types';
 import { rejectionReason } from '../helpers/errors';
@@ -233,6 +233,17 @@ describe('withScheme with a scripted next', () => {
       expect(err).toBe(failure);
       expect(s.targets()).toEqual(['https://127.0.0.1:5000/v2/']);
       expect(scheme.schemeOf('127.0.0.1:5000')).toBe('https');
+    }
+  });
+
+  it('an untrusted certificate at a loopback registry is the answer, not a reason to try plain HTTP (the registry speaks TLS)', async () => {
+    const untrusted = toRegistryError(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), '127.0.0.1:5000');
+    for (const method of ['GET', 'PATCH'] as const) {
+      const s = scripted((req) => (req.target.startsWith('https:') ? untrusted : fakeResponse(req.target)));
+      const scheme = withScheme();
+      const body = method === 'PATCH' ? Readable.from(['data']) : undefined;
+      expect(await rejectionReason(scheme(s.next)({ registry: '127.0.0.1:5000', method, target: '/v2/', ...(body ? { body } : {}) }))).toBe(untrusted);
+      expect(s.targets().every((t) => t.startsWith('https:')), method).toBe(true);
     }
   });
 

@@ -22,7 +22,7 @@ export function isFailure(status: number): boolean {
   return status >= 500;
 }
 
-export function withBreaker(partial: Partial<BreakerOptions> = {}): Layer & { state(registry: string): 'closed' | 'open' | 'half-open' } {
+export function withBreaker(partial: Partial<BreakerOptions> = {}): Layer & { state(registry: string): 'closed' | 'open' | 'half-open'; reset(registry: string): void } {
   const options = { ...DEFAULT_BREAKER, ...partial };
   const states = new Map<string, State>();
 
@@ -65,5 +65,9 @@ export function withBreaker(partial: Partial<BreakerOptions> = {}): Layer & { st
         if (current === 'half-open') state.trialInFlight = false;
       }
     };
-  return Object.assign(layer, { state: (registry: string) => phase(states.get(registry)) });
+  return Object.assign(layer, {
+    state: (registry: string) => phase(states.get(registry)),
+    /** Closes the breaker (the registry's settings changed: past failures say nothing about the new ones). */
+    reset: (registry: string) => void states.delete(registry),
+  });
 }

@@ -6,6 +6,7 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { isIP } from 'node:net';
+import { tlsId } from './config-id';
 import { isLoopbackHost, isRegistryUrl } from './hosts';
 import { toRegistryError } from './network-errors';
 import { checkResolvesSafely, guardedLookup, systemLookup, type LookupFunction } from './resolve-guard';
@@ -40,7 +41,8 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
 
 export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const dispatchers = new Map<string, Dispatcher>();
+  // Per origin, with the TLS settings it was built for: changed settings get a new pool.
+  const dispatchers = new Map<string, { dispatcher: Dispatcher; tls: string }>();
 
   const proxied = (loopback: boolean): boolean =>
     !loopback && Boolean(options.proxy || process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy);
@@ -58,8 +60,12 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
     const config = tlsConfigFor(url, registry);
     const loopback = isLoopbackHost(url.hostname);
     const key = `${url.protocol}//${url.host}|${guarded}`;
-    let dispatcher = dispatchers.get(key);
-    if (dispatcher) return dispatcher;
+    const tls = tlsId(config);
+    const pooled = dispatchers.get(key);
+    if (pooled?.tls === tls) return pooled.dispatcher;
+    // The settings changed: requests under way finish on the old connections, which then close.
+    if (pooled) pooled.dispatcher.close().catch(() => undefined);
+    let dispatcher: Dispatcher;
     const lookup = guarded ? guardedLookup(options.lookup ?? systemLookup) : options.lookup;
     const connect = {
       timeout: timeouts.connectMs,
@@ -74,7 +80,7 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
     else if (process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy) {
       dispatcher = new EnvHttpProxyAgent({ ...pool, requestTls: connect });
     } else dispatcher = new Agent(pool);
-    dispatchers.set(key, dispatcher);
+    dispatchers.set(key, { dispatcher, tls });
     return dispatcher;
   };
 
@@ -106,7 +112,7 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
     async close() {
       const all = [...dispatchers.values()];
       dispatchers.clear();
-      await Promise.all(all.map((d) => d.close().catch(() => undefined)));
+      await Promise.all(all.map((d) => d.dispatcher.close().catch(() => undefined)));
     },
   };
 }

@@ -84,6 +84,13 @@ export function isUntrustedCertificate(err: unknown): boolean {
   return code !== undefined && TLS_CODES.has(code);
 }
 
+/** An untrusted certificate, or a TLS handshake with something that does not speak TLS: the same on every try. */
+export function isTlsFailure(err: unknown): boolean {
+  if (!(err instanceof RegistryError)) return false;
+  const code = errorCode(err.cause);
+  return code !== undefined && (TLS_CODES.has(code) || code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER');
+}
+
 export function isAbort(err: unknown): boolean {
   return (err as { name?: string })?.name === 'AbortError' || errorCode(err) === 'ABORT_ERR' || errorCode(err) === 'UND_ERR_ABORTED';
 }

@@ -11,7 +11,7 @@
  * it started.
  */
 import { RegistryError } from '../../../shared/errors';
-import { HOST_NOT_FOUND, nothingSent } from './network-errors';
+import { HOST_NOT_FOUND, isTlsFailure, nothingSent } from './network-errors';
 import { isReplayable, type Fetch, type Layer, type RegistryResponse } from './types';
 
 export interface RetryOptions {
@@ -77,8 +77,10 @@ export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseD
   return Math.round(ceiling * (0.1 + 0.9 * options.random()));
 }
 
+/** Transient failures only: a name that does not exist or a certificate not trusted will be the same on the next try. */
 function isRetryableError(err: unknown): boolean {
-  return err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout') && err.context.registryCode !== 'CIRCUIT_OPEN' && err.context.registryCode !== HOST_NOT_FOUND;
+  return err instanceof RegistryError && (err.code === 'network' || err.code === 'timeout') && err.context.registryCode !== 'CIRCUIT_OPEN' && err.context.registryCode !== HOST_NOT_FOUND
+    && !isTlsFailure(err);
 }
 
 export function withRetry(partial: Partial<RetryOptions> = {}): Layer {

@@ -2,10 +2,11 @@
  * Chooses http or https per registry. HTTPS always comes first; loopback and
  * registries marked insecure fall back to plain HTTP when the HTTPS attempt
  * fails at the connection level, as Docker does for localhost, and the answer
- * is remembered. A registry with its own CA never falls back.
+ * is remembered. A registry with its own CA never falls back, nor does one whose
+ * certificate was not trusted: it speaks TLS, and the certificate error is the answer.
  */
 import { hostnameOf, isLoopbackHost } from './hosts';
-import { isConnectionLevel } from './network-errors';
+import { isConnectionLevel, isUntrustedCertificate } from './network-errors';
 import { isReplayable, type Fetch, type Layer, type RegistryHostConfig, type RegistryRequest } from './types';
 
 export interface SchemeOptions {
@@ -17,7 +18,7 @@ export function mayUseHttp(registry: string, config: RegistryHostConfig | undefi
   return Boolean(config?.insecure) || isLoopbackHost(hostnameOf(registry));
 }
 
-export function withScheme(options: SchemeOptions = {}): Layer & { schemeOf(registry: string): 'http' | 'https' | undefined } {
+export function withScheme(options: SchemeOptions = {}): Layer & { schemeOf(registry: string): 'http' | 'https' | undefined; forget(registry: string): void } {
   const known = new Map<string, 'http' | 'https'>();
 
   const layer = (next: Fetch): Fetch => {
@@ -26,7 +27,7 @@ export function withScheme(options: SchemeOptions = {}): Layer & { schemeOf(regi
     const probe = async (req: RegistryRequest): Promise<void> => {
       const res = await send({ registry: req.registry, method: 'GET', target: '/v2/', ...(req.signal ? { signal: req.signal } : {}) }, 'https').catch(
         async (err: unknown) => {
-          if (!isConnectionLevel(err)) throw err;
+          if (!isConnectionLevel(err) || isUntrustedCertificate(err)) throw err;
           const plain = await send({ registry: req.registry, method: 'GET', target: '/v2/', ...(req.signal ? { signal: req.signal } : {}) }, 'http');
           known.set(req.registry, 'http');
           return plain;
@@ -51,7 +52,7 @@ export function withScheme(options: SchemeOptions = {}): Layer & { schemeOf(regi
         known.set(req.registry, 'https');
         return res;
       } catch (err) {
-        if (!isConnectionLevel(err)) {
+        if (!isConnectionLevel(err) || isUntrustedCertificate(err)) {
           // It answered over https and failed otherwise; a cancel proves nothing either way.
           if ((err as { code?: string }).code !== 'cancelled') known.set(req.registry, 'https');
           throw err;
@@ -67,5 +68,9 @@ export function withScheme(options: SchemeOptions = {}): Layer & { schemeOf(regi
       }
     };
   };
-  return Object.assign(layer, { schemeOf: (registry: string) => known.get(registry) });
+  return Object.assign(layer, {
+    schemeOf: (registry: string) => known.get(registry),
+    /** Learn the scheme again (the registry's settings changed). */
+    forget: (registry: string) => void known.delete(registry),
+  });
 }

@@ -1,8 +1,12 @@
 /**
  * Stacks the layers into the engine's one fetch path, outermost first:
  *
- *   retry → mirrors → breaker → rate-limit → scheme → auth → redirects → log → http
+ *   settings watch → retry → mirrors → breaker → rate-limit → scheme → auth → redirects → log → http
  *
+ * The settings watch notices a registry whose settings changed while we run
+ * (insecure flag, CA, mirrors) and makes the layers that learned something
+ * about it (remembered scheme, breaker) start afresh; the http layer does the
+ * same for its connections.
  * Retry sees every failure below it; mirrors pick the registry before the
  * breaker counts it; auth sees absolute URLs so it can tell a 401 from a
  * redirect target; token requests take the short path log → http (no redirects).
@@ -10,6 +14,7 @@
 import { anonymous, type CredentialSource } from '../auth/credentials';
 import { withAuth, type AuthLayer } from '../auth/auth-layer';
 import { withBreaker, type BreakerOptions } from './breaker';
+import { configId } from './config-id';
 import { createHttpTransport } from './http';
 import { withLogging } from './log';
 import { withMirrors } from './mirrors';
@@ -18,7 +23,7 @@ import { DEFAULT_MAX_REDIRECTS, withRedirects } from './redirects';
 import { withRetry, type RetryOptions } from './retry';
 import type { LookupFunction } from './resolve-guard';
 import { withScheme } from './scheme';
-import type { Fetch, RegistryHostConfig, RequestLogger, TransportTimeouts } from './types';
+import type { Fetch, Layer, RegistryHostConfig, RequestLogger, TransportTimeouts } from './types';
 
 export interface TransportOptions {
   credentials?: CredentialSource;
@@ -46,6 +51,18 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** Calls `changed(registry)` before the first request that sees the registry's settings differ from the last request's. */
+function withSettingsWatch(hostConfig: (registry: string) => RegistryHostConfig | undefined, changed: (registry: string) => void): Layer {
+  const seen = new Map<string, string>();
+  return (next) => (req) => {
+    const id = configId(hostConfig(req.registry));
+    const before = seen.get(req.registry);
+    seen.set(req.registry, id);
+    if (before !== undefined && before !== id) changed(req.registry);
+    return next(req);
+  };
+}
+
 export function createTransport(options: TransportOptions = {}): Transport {
   const hostConfig = options.hostConfig ?? (() => undefined);
   const http = createHttpTransport({
@@ -60,7 +77,11 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const scheme = withScheme({ hostConfig });
   const rateLimit = withRateLimitTracking();
   const breaker = withBreaker(options.breaker);
-  const layers = [withRetry(options.retry), withMirrors(hostConfig), breaker, rateLimit, scheme, auth, withRedirects(options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)];
+  const settingsWatch = withSettingsWatch(hostConfig, (registry) => {
+    scheme.forget(registry);
+    breaker.reset(registry);
+  });
+  const layers = [settingsWatch, withRetry(options.retry), withMirrors(hostConfig), breaker, rateLimit, scheme, auth, withRedirects(options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)];
   const fetch = layers.reduceRight<Fetch>((next, layer) => layer(next), wire);
   return {
     fetch,

@@ -1,0 +1,106 @@
+/**
+ * A registry's settings edited while the app runs take effect at once: its CA,
+ * its insecure flag (plain HTTP allowed), and mirrors in a hand-edited
+ * registries.json. Through `regdesk serve` (the built CLI: the same handler
+ * table and the same settings wiring as the desktop app's main process), with
+ * real registries; nothing is restarted between the edits.
+ */
+import { writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImage } from '../../electron/demo/images';
+import { TOKEN_HEADER } from '../../electron/ipc/serve';
+import { startFaultProxy } from '../rig/fault-proxy';
+import { RigPusher } from '../rig/push';
+import { startRegistry, type RigRegistry } from '../rig/registry';
+import { cliEnv, startCli } from '../helpers/cli';
+
+let tls: RigRegistry;
+let plain: RigRegistry;
+let serve: ReturnType<typeof startCli>;
+let base: string;
+let token: string;
+let configDir: string;
+
+beforeAll(async () => {
+  [tls, plain] = await Promise.all([startRegistry({ tls: true }), startRegistry()]);
+  await new RigPusher(plain).push('team/app', buildImage(), ['v1']);
+  const env = cliEnv();
+  configDir = env.REGDESK_CONFIG_DIR!;
+  serve = startCli(['serve'], { env });
+  const url = await new Promise<string>((resolve, reject) => {
+    serve.child.stdout!.on('data', (d: Buffer) => {
+      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/.exec(d.toString());
+      if (match) resolve(match[0]);
+    });
+    serve.done.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
+  });
+  const parsed = new URL(url);
+  base = parsed.origin;
+  token = parsed.searchParams.get('token')!;
+});
+afterAll(async () => {
+  serve?.child.kill('SIGTERM');
+  await serve?.done;
+  await Promise.all([tls?.stop(), plain?.stop()]);
+});
+
+async function rpc(channel: string, body: unknown): Promise<any> {
+  const res = await request(`${base}/rpc/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token }, body: JSON.stringify(body) });
+  return res.body.json();
+}
+
+describe('registry settings edited while serve runs', () => {
+  it('a CA file added to a TLS registry is used at once, and dropped with the registry', async () => {
+    const before = await rpc('registries.ping', { host: tls.host });
+    expect(before).toMatchObject({ ok: false, error: { code: 'network', message: expect.stringMatching(/TLS certificate not trusted/) } });
+
+    expect(await rpc('registries.add', { host: tls.host, caFile: tls.caFile })).toMatchObject({ ok: true });
+    expect(await rpc('registries.ping', { host: tls.host })).toEqual({ ok: true, result: { ok: true } });
+
+    expect(await rpc('registries.remove', { host: tls.host })).toMatchObject({ ok: true, result: { removed: true } });
+    expect(await rpc('registries.ping', { host: tls.host })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/TLS certificate not trusted/) } });
+  });
+
+  // Plain HTTP is always allowed to loopback; a registry on this machine's network address shows the insecure flag at work.
+  const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  it.skipIf(!external)('the insecure flag switched on allows plain HTTP at once; switched off, the remembered http is forgotten', async () => {
+    const onNetwork = await startFaultProxy(plain.url, { address: external! });
+    try {
+      const host = onNetwork.host;
+      expect(await rpc('registries.ping', { host })).toMatchObject({ ok: false, error: { code: 'network' } });
+      expect(await rpc('registries.add', { host, insecure: true })).toMatchObject({ ok: true, result: { insecure: true } });
+      expect(await rpc('registries.ping', { host })).toEqual({ ok: true, result: { ok: true } });
+      expect(await rpc('tags.list', { registry: host, repository: 'team/app' })).toEqual({ ok: true, result: { tags: ['v1'] } });
+      const plainRequests = onNetwork.requests.length;
+      expect(plainRequests).toBeGreaterThan(0);
+
+      expect(await rpc('registries.add', { host, insecure: false })).toMatchObject({ ok: true, result: { insecure: false } });
+      expect(await rpc('registries.ping', { host })).toMatchObject({ ok: false, error: { code: 'network' } });
+      // Nothing more went over plain HTTP once the flag was off.
+      expect(onNetwork.requests.length).toBe(plainRequests);
+    } finally {
+      await onNetwork.close();
+    }
+  });
+
+  it('mirrors written to registries.json by hand are used without a restart', async () => {
+    const mirror = await startFaultProxy(plain.url);
+    try {
+      expect(await rpc('tags.list', { registry: plain.host, repository: 'team/app' })).toMatchObject({ ok: true });
+      expect(mirror.requests).toEqual([]);
+      writeFileSync(join(configDir, 'registries.json'), JSON.stringify({ mirrors: { [plain.host]: [`http://${mirror.host}`] } }));
+      // The file is noticed by a watcher: ask (each time for a listing not cached yet) until the mirror is asked.
+      for (let i = 0; i < 200 && mirror.requests.length === 0; i++) {
+        await rpc('tags.list', { registry: plain.host, repository: `team/probe${i}` });
+        if (mirror.requests.length === 0) await sleep(25);
+      }
+      expect(mirror.requests.map((r) => r.path)).toContainEqual(expect.stringMatching(/^\/v2\/team\/probe\d+\/tags\/list/));
+    } finally {
+      await mirror.close();
+    }
+  });
+});
