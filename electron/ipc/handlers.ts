@@ -14,11 +14,12 @@ import { canonicalRegistry } from '../credentials/registry-keys';
 import type { RegistryClient, RegistryClientOptions } from '../registry/client';
 import { planCopy, type CopyRequest } from '../registry/copy/plan';
 import { parsePlatform } from '../registry/platform';
-import { parseRegistryHost } from '../registry/reference';
+import { checkRepositoryName, parseRegistryHost, parseTag } from '../registry/reference';
 import type { RegistryEntry } from '../settings/schema';
 import type { SettingsFile } from '../settings/settings-file';
 import { createUpdateService, type UpdateService } from '../update-service';
 import { createCopyJobs, type CopyJobs } from './copy-jobs';
+import { blobTarget, manifestTarget, repositoryTarget } from './targets';
 
 export interface HandlerDeps {
   client: RegistryClient;
@@ -38,8 +39,8 @@ export type Handlers = { [C in Channel]: (request: ParsedRequestOf<C>, signal: A
 
 function copyRequest(r: ParsedRequestOf<'copy.plan'>): CopyRequest {
   return {
-    source: r.source,
-    destination: { registry: parseRegistryHost(r.destination.registry), repository: r.destination.repository, ...(r.destination.tag ? { tag: r.destination.tag } : {}) },
+    source: manifestTarget(r.source),
+    destination: { ...repositoryTarget(r.destination), ...(r.destination.tag ? { tag: parseTag(r.destination.tag) } : {}) },
     platforms: r.platforms === 'all' ? 'all' : r.platforms.map(parsePlatform),
     referrers: r.referrers,
   };
@@ -129,7 +130,8 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     'registries.remember': async (r) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
       settings.update((s) => {
-        s.openedRepositories[hostKey] = [r.repository, ...(s.openedRepositories[hostKey] ?? []).filter((x) => x !== r.repository)].slice(0, 50);
+        const repository = checkRepositoryName(r.repository);
+        s.openedRepositories[hostKey] = [repository, ...(s.openedRepositories[hostKey] ?? []).filter((x) => x !== repository)].slice(0, 50);
       });
       return view(hostKey);
     },
@@ -138,10 +140,10 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       return { ok: true as const };
     },
     'catalog.list': async (r, signal) => ({ repositories: await client.catalog(parseRegistryHost(r.registry), { signal }) }),
-    'tags.list': async (r, signal) => ({ tags: await client.tags({ registry: parseRegistryHost(r.registry), repository: r.repository }, { signal }) }),
-    'image.get': async (r, signal) => imageView(client, { ...r, registry: parseRegistryHost(r.registry) }, signal),
+    'tags.list': async (r, signal) => ({ tags: await client.tags(repositoryTarget(r), { signal }) }),
+    'image.get': async (r, signal) => imageView(client, { ...r, ...manifestTarget(r) }, signal),
     'image.referrers': async (r, signal) => {
-      const found = await client.referrers({ registry: parseRegistryHost(r.registry), repository: r.repository, digest: r.digest }, { signal });
+      const found = await client.referrers(blobTarget(r), { signal });
       return {
         source: found.source,
         referrers: found.referrers.map((d) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, ...(d.artifactType ? { artifactType: d.artifactType } : {}), ...(d.annotations ? { annotations: d.annotations } : {}) })),

@@ -275,6 +275,31 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   });
 }
 
+/**
+ * A repository path given apart from its host (`library/nginx`, `team/app`), as
+ * the IPC contract and the UI carry it: checked like the path of a reference,
+ * with no Docker Hub shorthand applied (it is the registry's own name).
+ */
+export function checkRepositoryName(input: string): string {
+  const text = precheck(input, 'repository');
+  checkRepository(text);
+  if (text.length > MAX_NAME) throw invalid('repository', `repository name too long (${text.length} characters, limit ${MAX_NAME})`);
+  return text;
+}
+
+/** A tag given on its own (a copy's destination tag). */
+export function parseTag(input: string): string {
+  return checkTag(typeof input === 'string' ? input : '');
+}
+
+/** The reference part of a manifest URL given on its own: a tag, or a digest (which holds a ":"). */
+export function parseTagOrDigest(input: string): string {
+  const text = typeof input === 'string' ? input : '';
+  if (!text) throw invalid('tag', 'empty tag or digest');
+  if (text.length > MAX_INPUT) throw invalid('tag', `tag or digest too long (${text.length} characters)`);
+  return text.includes(':') ? parseDigest(text).toString() : checkTag(text);
+}
+
 /** `[host[:port]/]repository` only: a tag or digest here is an error. */
 export function parseRepository(input: string): RepositoryReference {
   const text = precheck(input, 'repository');

@@ -16,6 +16,7 @@ import { createHandlers } from '../../electron/ipc/handlers';
 import { CONTENT_SECURITY_POLICY, startServer, TOKEN_HEADER, type Server } from '../../electron/ipc/serve';
 import { RegistryClient } from '../../electron/registry/client';
 import { openSettings } from '../../electron/settings/settings-file';
+import { startFaultProxy } from '../rig/fault-proxy';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { cli, startCli } from '../helpers/cli';
 
@@ -106,6 +107,46 @@ describe('contract', () => {
     expect(badReference.json.ok).toBe(false);
     const badPlatform = await rpc('image.get', { registry: rig.registry.host, repository: multi.repo, reference: multi.tag, platform: 'nonsense' });
     expect(badPlatform.json).toMatchObject({ ok: false, error: { code: 'invalid_reference', part: 'platform' } });
+  });
+
+  it('a malformed registry, repository, tag or digest in any request is a typed invalid_reference naming the part, and nothing is sent', async () => {
+    const proxy = await startFaultProxy(rig.registry.url);
+    try {
+      const registry = proxy.host;
+      const good = { registry, repository: multi.repo, reference: multi.tag };
+      const cases: Array<[string, string, unknown, string]> = [
+        ['tags.list', 'repository climbing out of its path', { registry, repository: '../../v2/_catalog' }, 'repository'],
+        ['tags.list', 'repository in upper case', { registry, repository: 'Team/App' }, 'repository'],
+        ['tags.list', 'repository with an empty component', { registry, repository: 'a//b' }, 'repository'],
+        ['tags.list', 'repository with a space', { registry, repository: 'a b' }, 'repository'],
+        ['tags.list', 'repository with a query', { registry, repository: 'a?n=1' }, 'repository'],
+        ['tags.list', 'registry with a scheme', { registry: `http://${registry}`, repository: 'a' }, 'host'],
+        ['image.get', 'tag with a slash', { ...good, reference: '../../_catalog' }, 'tag'],
+        ['image.get', 'tag with a space', { ...good, reference: 'v 1' }, 'tag'],
+        ['image.get', 'digest with bad hex', { ...good, reference: 'sha256:xyz' }, 'digest'],
+        ['image.get', 'control character in the repository', { ...good, repository: 'a\u0000b' }, 'repository'],
+        ['image.referrers', 'digest of an unknown algorithm', { registry, repository: multi.repo, digest: 'md5:0123' }, 'digest'],
+        ['image.referrers', 'repository climbing out of its path', { registry, repository: '..', digest: multi.digest }, 'repository'],
+        ['registries.remember', 'repository with a fragment', { host: registry, repository: 'a#b' }, 'repository'],
+        ['copy.plan', 'source repository', { source: { ...good, repository: 'a/../b' }, destination: { registry, repository: 'x' } }, 'repository'],
+        ['copy.plan', 'source reference', { source: { ...good, reference: 'x/y' }, destination: { registry, repository: 'x' } }, 'tag'],
+        ['copy.plan', 'source registry', { source: { ...good, registry: 'user@host' }, destination: { registry, repository: 'x' } }, 'host'],
+        ['copy.plan', 'destination repository', { source: good, destination: { registry, repository: '/leading' } }, 'repository'],
+        ['copy.start', 'destination tag that is a digest', { source: good, destination: { registry, repository: 'x', tag: multi.digest } }, 'tag'],
+        ['copy.start', 'destination tag starting with a dot', { source: good, destination: { registry, repository: 'x', tag: '.hidden' } }, 'tag'],
+      ];
+      for (const [channel, what, body, part] of cases) {
+        const res = await rpc(channel, body);
+        expect(res.json, `${channel}: ${what}`).toMatchObject({ ok: false, error: { code: 'invalid_reference', part } });
+        expect(res.json.error.message, `${channel}: ${what}`).not.toMatch(/unexpected error/);
+      }
+      expect(proxy.requests).toEqual([]);
+      // The same requests, well formed, do reach the registry.
+      expect((await rpc('tags.list', { registry, repository: multi.repo })).json).toMatchObject({ ok: true });
+      expect(proxy.requests.length).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('answers calls through the engine', async () => {

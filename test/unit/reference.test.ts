@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkRepositoryName,
+  parseTag,
+  parseTagOrDigest,
   DOCKER_HUB_HOST,
   parseReference,
   parseRegistryHost,
@@ -319,4 +322,33 @@ describe('parseRegistryUrl', () => {
       expect(error.message).not.toContain('pw@');
     },
   );
+});
+
+describe('parts given apart (as IPC carries them)', () => {
+  const D = `sha256:${'a'.repeat(64)}`;
+
+  it('checkRepositoryName: the registry\'s own path, no Docker Hub shorthand', () => {
+    expect(checkRepositoryName('nginx')).toBe('nginx');
+    expect(checkRepositoryName('team/sub/app')).toBe('team/sub/app');
+    for (const [bad, message] of [['../x', /invalid path component/], ['a//b', /empty path component/], ['Team/app', /lower case/], ['a b', /a space/], ['a?x', /invalid path component/], ['', /empty repository/], ['x'.repeat(256), /too long/]] as const) {
+      const err = errorOf(() => checkRepositoryName(bad));
+      expect(err.code, bad).toBe('invalid_reference');
+      expect(err.context.part, bad).toBe('repository');
+      expect(err.message, bad).toMatch(message);
+    }
+  });
+
+  it('parseTagOrDigest: a tag, or a digest when it holds a ":"', () => {
+    expect(parseTagOrDigest('v1.2')).toBe('v1.2');
+    expect(parseTagOrDigest(D)).toBe(D);
+    expect(errorOf(() => parseTagOrDigest('a/b')).context.part).toBe('tag');
+    expect(errorOf(() => parseTagOrDigest('-x')).context.part).toBe('tag');
+    expect(errorOf(() => parseTagOrDigest('sha256:abc')).context.part).toBe('digest');
+    expect(errorOf(() => parseTagOrDigest('')).context.part).toBe('tag');
+  });
+
+  it('parseTag: never a digest', () => {
+    expect(parseTag('latest')).toBe('latest');
+    expect(errorOf(() => parseTag(D)).context.part).toBe('tag');
+  });
 });
