@@ -50,8 +50,8 @@ export function compareVersions(a: TagVersion, b: TagVersion): number {
   return a.parts.length - b.parts.length || a.tag.localeCompare(b.tag);
 }
 
-/** Versions ascending, then every other tag alphabetically. */
-export function sortTagsByVersion(tags: string[]): string[] {
+/** Versions ascending (or newest first), then every other tag alphabetically. Each tag is parsed once. */
+export function sortTagsByVersion(tags: string[], options: { newestFirst?: boolean } = {}): string[] {
   const versions: TagVersion[] = [];
   const others: string[] = [];
   for (const tag of tags) {
@@ -59,7 +59,8 @@ export function sortTagsByVersion(tags: string[]): string[] {
     if (v) versions.push(v);
     else others.push(tag);
   }
-  return [...versions.sort(compareVersions).map((v) => v.tag), ...others.sort()];
+  versions.sort(options.newestFirst ? (a, b) => compareVersions(b, a) : compareVersions);
+  return [...versions.map((v) => v.tag), ...others.sort()];
 }
 
 export interface TagVerdict {

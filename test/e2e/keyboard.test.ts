@@ -5,6 +5,7 @@
  * Every step checks where the focus (or a list's cursor) is, so a broken tab
  * order or a key that does nothing fails here. No mouse event is sent.
  */
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium, startServe, type Serve } from '../helpers/ui';
@@ -12,6 +13,7 @@ import { launchChromium, startServe, type Serve } from '../helpers/ui';
 const rig = inject('rig');
 const host = rig.registry.host;
 const manyTags = [...rig.manyTags.tags].sort();
+const SHOTS = join(process.cwd(), 'test/e2e/screenshots');
 
 let serve: Serve;
 let browser: Browser;
@@ -121,6 +123,7 @@ describe('keyboard navigation', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await cursorIs(manyTags[2]!);
+    await page.screenshot({ path: join(SHOTS, 'keyboard.png') });
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('.image .pane-header h2').textContent(), { timeout: 10_000 }).toBe(`${rig.manyTags.repo}:${manyTags[2]}`);
 

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useAction, useCall } from '../api';
 import { countLabel } from '../labels';
+import { toggled } from '../sets';
 import { VirtualList } from './VirtualList';
 
 export interface Row {
@@ -62,11 +63,7 @@ export function Repositories({ registry, selected, onSelect }: { registry: strin
   const names = catalog.data?.repositories ?? (catalog.error ? opened : []);
   const visible = useMemo(() => rows(names, expanded, filter.trim()), [names, expanded, filter]);
   const active = cursor === undefined ? -1 : visible.findIndex((r) => rowKey(r) === cursor);
-  const toggle = (path: string) => setExpanded((o) => {
-    const n = new Set(o);
-    if (n.has(path)) n.delete(path); else n.add(path);
-    return n;
-  });
+  const toggle = (path: string) => setExpanded((o) => toggled(o, path));
   const activate = (row: Row) => {
     setCursor(rowKey(row));
     if (row.folder) toggle(row.path);
