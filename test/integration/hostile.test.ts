@@ -10,6 +10,7 @@ import { buildImage, defaultLayers } from '../../electron/demo/images';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { pushImage } from '../rig/fixtures';
 import { startRegistry, type RigRegistry } from '../rig/registry';
+import { step } from '../helpers/step';
 
 let registry: RigRegistry;
 let proxy: FaultProxy;
@@ -77,19 +78,6 @@ describe('malformed digests never reach a URL', () => {
     });
   }
 });
-
-/** Fails with the step's name if it takes longer than `ms`: a hang says where it is. */
-async function step<T>(name: string, work: Promise<T>, ms = 25_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`step "${name}" took more than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('a registry killed mid-copy', () => {
   // This test hung once in a full CI run on a loaded machine (not reproduced since, alone or under

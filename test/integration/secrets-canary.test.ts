@@ -73,6 +73,14 @@ const proxied = (): FaultProxy[] => [sourceProxy, destinationProxy, storage, for
 const newWatch = (): SecretWatch => new SecretWatch().credential(ADMIN.username, ADMIN.password).secret(SIGNED_CANARY).secret(SIGNED_QUERY);
 const BASE_SECRETS = newWatch().watched;
 
+/** REGISTRY_<HOST>_USERNAME / _PASSWORD for both proxied registries: how the CLI and serve find the credentials. */
+function credentialEnv(): Record<string, string> {
+  return Object.fromEntries([sourceProxy.host, destinationProxy.host].flatMap((host) => [
+    [`REGISTRY_${envHostKey(host)}_USERNAME`, ADMIN.username],
+    [`REGISTRY_${envHostKey(host)}_PASSWORD`, ADMIN.password],
+  ]));
+}
+
 /** Every request the proxies saw: the tokens and Basic strings that crossed the wire become watched secrets. */
 function readWire(watch: SecretWatch): void {
   for (const p of proxied()) watch.fromWire(p.requests);
@@ -244,12 +252,17 @@ describe('the engine: log lines, errors and progress', () => {
 });
 
 describe('the CLI with --verbose and --json', () => {
-  const env = () => cliEnv(Object.fromEntries([sourceProxy.host, destinationProxy.host].flatMap((host) => [
-    [`REGISTRY_${envHostKey(host)}_USERNAME`, ADMIN.username],
-    [`REGISTRY_${envHostKey(host)}_PASSWORD`, ADMIN.password],
-  ])));
+  /** What the CLI printed holds no secret, tokens read off the wire included. */
+  const expectCleanOutput = (res: { stdout: string; stderr: string }): void => {
+    const watch = newWatch();
+    watch.capture('stdout', res.stdout);
+    watch.capture('stderr', res.stderr);
+    readWire(watch);
+    expect(watch.watched).toBeGreaterThan(BASE_SECRETS);
+    watch.expectNoLeak();
+  };
   const cp = (repository: string, extra: string[] = []) =>
-    cli(['cp', `${sourceProxy.host}/app/small:v1`, `${destinationProxy.host}/${repository}:v1`, '--verbose', ...extra], { env: env() });
+    cli(['cp', `${sourceProxy.host}/app/small:v1`, `${destinationProxy.host}/${repository}:v1`, '--verbose', ...extra], { env: cliEnv(credentialEnv()) });
 
   it('a copy through resets, 503s and a signed redirect: exit 0, and no secret in what it prints', async () => {
     sourceProxy.add({ method: 'GET', path: /\/manifests\//, action: { kind: 'status', status: 503 }, times: 1 });
@@ -259,12 +272,7 @@ describe('the CLI with --verbose and --json', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/^> GET /m); // the --verbose request lines are there
     expect(storage.requests.length).toBeGreaterThan(0);
-    const watch = newWatch();
-    watch.capture('stdout', res.stdout);
-    watch.capture('stderr', res.stderr);
-    readWire(watch);
-    expect(watch.watched).toBeGreaterThan(BASE_SECRETS);
-    watch.expectNoLeak();
+    expectCleanOutput(res);
   });
 
   for (const json of [false, true]) {
@@ -273,12 +281,7 @@ describe('the CLI with --verbose and --json', () => {
       const res = await cp(`cli/failed-${json}`, json ? ['--json'] : []);
       expect(res.code).not.toBe(0);
       expect(res.stdout + res.stderr).toMatch(/digest/);
-      const watch = newWatch();
-      watch.capture('stdout', res.stdout);
-      watch.capture('stderr', res.stderr);
-      readWire(watch);
-      expect(watch.watched).toBeGreaterThan(BASE_SECRETS);
-      watch.expectNoLeak();
+      expectCleanOutput(res);
     });
   }
 });
@@ -292,11 +295,7 @@ describe('regdesk serve: answers and the event stream', () => {
   let stream: Awaited<ReturnType<typeof request>> | undefined;
 
   beforeAll(async () => {
-    const env = Object.fromEntries([sourceProxy.host, destinationProxy.host].flatMap((host) => [
-      [`REGISTRY_${envHostKey(host)}_USERNAME`, ADMIN.username],
-      [`REGISTRY_${envHostKey(host)}_PASSWORD`, ADMIN.password],
-    ]));
-    const discovery = createDiscovery({ env, home: mkdtempSync(join(tmpdir(), 'regdesk-canary-home-')) });
+    const discovery = createDiscovery({ env: credentialEnv(), home: mkdtempSync(join(tmpdir(), 'regdesk-canary-home-')) });
     client = new RegistryClient({ credentials: discovery.source, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, log: watch.log });
     const bound: { server?: Server } = {};
     const handlers = createHandlers({

@@ -16,6 +16,7 @@ import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { pushImage, type PushedImage } from '../rig/fixtures';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { digestAt, openUploads, readBackBlobs } from '../helpers/uploads';
+import { step } from '../helpers/step';
 
 let source: RigRegistry;
 let destination: RigRegistry;
@@ -88,19 +89,6 @@ async function expectNothingWritten(image: PushedImage, repository: string, brok
 
 const resets = (): number => destinationProxy.requests.filter((r) => r.fault === 'reset-request').length;
 const sessionsOpened = (): number => destinationProxy.requests.filter((r) => r.method === 'POST' && UPLOADS.test(r.path)).length;
-
-/** Fails with the step's name if `work` takes longer than `ms`: a hang says where it is. */
-async function step<T>(name: string, work: Promise<T>, ms = 30_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`step "${name}" took more than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('a reset in the middle of an upload', () => {
   it('a small blob (one PUT): recovered (the PUT again, or a new session), identical digests', async () => {
