@@ -247,6 +247,28 @@ describe('redirects and foreign hosts', () => {
     expect(isRegistryError(err, 'protocol')).toBe(true);
     expect(storage.requests.length).toBe(before);
   });
+
+  it('pagination is capped: a registry that keeps paging is stopped after maxPages', async () => {
+    // Every page links to the next one, each a new URL.
+    for (const page of [1, 2, 3]) {
+      proxy.add({ path: new RegExp(page === 1 ? '/tags/list\\?n=' : `page=${page}`), action: { kind: 'header', headers: { link: `</v2/app/web/tags/list?page=${page + 1}>; rel="next"` } } });
+    }
+    const client = new RegistryClient({ ...fast, cache: false });
+    const err = await client.tags({ registry: proxy.host, repository: 'app/web' }, { maxPages: 3 }).catch((e: unknown) => e);
+    await client.close();
+    expect(isRegistryError(err, 'protocol'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/more than 3 pages; stopped/);
+    expect(proxy.requests.filter((r) => r.path.includes('/tags/list'))).toHaveLength(3);
+  });
+
+  it('a Link header back to a page already read is a loop, stopped', async () => {
+    proxy.add({ path: /\/tags\/list/, action: { kind: 'header', headers: { link: '</v2/app/web/tags/list?last=v1>; rel="next"' } } });
+    const client = new RegistryClient({ ...fast, cache: false });
+    const err = await client.tags({ registry: proxy.host, repository: 'app/web' }).catch((e: unknown) => e);
+    await client.close();
+    expect(isRegistryError(err, 'protocol'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/pagination loops/);
+  });
 });
 
 describe('https and plain http', () => {

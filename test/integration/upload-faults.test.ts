@@ -173,6 +173,26 @@ describe('a reset in the middle of an upload', () => {
   }
 });
 
+describe('an upload Location that points elsewhere', () => {
+  for (const [name, elsewhere] of [
+    ['another host', () => sourceProxy.url],
+    ['another scheme', () => destinationProxy.url.replace('http:', 'https:')],
+  ] as const) {
+    it(`${name}: refused, nothing is sent there, nothing tagged`, async () => {
+      const before = sourceProxy.requests.length;
+      destinationProxy.add({ method: 'POST', path: UPLOADS, action: { kind: 'header', headers: { location: `${elsewhere()}/v2/upload/elsewhere/abc` } } });
+      const repository = `location/${name.replace(' ', '-')}`;
+      const err = await copyVia(small, repository).catch((e: unknown) => e);
+      expect(isRegistryError(err, 'protocol'), String(err)).toBe(true);
+      expect((err as Error).message).toMatch(/upload Location points at another origin/);
+      // The source saw only the copy's reads, never an upload; the destination no PATCH or PUT of a blob.
+      expect(sourceProxy.requests.slice(before).every((r) => r.method === 'GET' || r.method === 'HEAD')).toBe(true);
+      expect(destinationProxy.requests.filter((r) => r.method === 'PATCH' || (r.method === 'PUT' && UPLOADS.test(r.path)))).toEqual([]);
+      expect(await digestAt(destination, repository, 'v1')).toBeUndefined();
+    });
+  }
+});
+
 describe('no manifest before every blob answers its HEAD', () => {
   for (const status of [404, 500]) {
     it(`a layer whose HEAD at the destination answers ${status}: no manifest is pushed`, async () => {
