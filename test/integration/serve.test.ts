@@ -19,6 +19,7 @@ import { openSettings } from '../../electron/settings/settings-file';
 import { startFaultProxy } from '../rig/fault-proxy';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { cli, startCli } from '../helpers/cli';
+import { startGate } from '../helpers/gate';
 
 const rig = inject('rig');
 const multi = rig.fixtures.multi;
@@ -162,6 +163,29 @@ describe('contract', () => {
     expect(referrers.json.result).toEqual({ source: 'none', referrers: [] });
     const badDigest = await rpc('image.referrers', { registry: rig.registry.host, repository: multi.repo, digest: 'sha256:../../x' });
     expect(badDigest.json).toMatchObject({ ok: false, error: { code: 'invalid_reference', part: 'digest' } });
+  });
+});
+
+describe('a caller that goes away', () => {
+  it('a call whose HTTP client disconnects is cancelled on the server: the registry request under it is given up', async () => {
+    const gate = await startGate(rig.registry.url, /\/tags\/list/);
+    try {
+      const controller = new AbortController();
+      const call = request(`http://127.0.0.1:${server.port}/rpc/tags.list`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: server.token },
+        body: JSON.stringify({ registry: gate.host, repository: multi.repo }),
+        signal: controller.signal,
+      });
+      await gate.held(1);
+      controller.abort();
+      await call.catch(() => undefined);
+      // The engine's own request, held at the gate, is closed by the server: nobody waits for its answer any more.
+      await gate.abandoned(1);
+      expect(gate.requests.filter((r) => r.includes('/tags/list'))).toHaveLength(1);
+    } finally {
+      await gate.close();
+    }
   });
 });
 
