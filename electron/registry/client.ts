@@ -87,9 +87,10 @@ export class RegistryClient {
     return all;
   }
 
-  async getManifest(target: ManifestTarget, options: Call = {}): Promise<FetchedManifest> {
+  /** `mirrorable: false` reads the registry's own copy (a destination's), never a mirror's or a cached one. */
+  async getManifest(target: ManifestTarget, options: Call & { mirrorable?: boolean } = {}): Promise<FetchedManifest> {
     const scope = `${target.registry}/${target.repository}`;
-    const byDigest = isDigest(target.reference) ? this.cache?.getByDigest<FetchedManifest>(scope, target.reference) : undefined;
+    const byDigest = isDigest(target.reference) && options.mirrorable !== false ? this.cache?.getByDigest<FetchedManifest>(scope, target.reference) : undefined;
     if (byDigest) return byDigest;
     const manifest = await getManifest(this.fetch, target, options);
     this.cache?.putByDigest(scope, manifest.digest, manifest, manifest.size * 3);

@@ -13,6 +13,7 @@ import { MANIFEST_ACCEPT } from '../../electron/registry/media-types';
 import { copyImage } from '../../electron/registry/copy/copy';
 import { syncRepository } from '../../electron/registry/copy/sync';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
+import { pushSignature, putReferrersIndex, referrersTagOf } from '../rig/referrers';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 
@@ -85,6 +86,27 @@ describe('a destination with a mirror', () => {
     expect(result.present).toEqual([]);
     expect(result.copied.map((c) => c.destination.split(':').pop()).sort()).toEqual(['v1', 'v2']);
     for (const tag of ['v1', 'v2']) expect(await destinationHas(`/v2/synced/versions/manifests/${tag}`), tag).toBe(true);
+    expect(mirrorProxy.requests).toEqual([]);
+  });
+
+  it('referrers through the tag schema are merged with the index the destination has, not the mirror\'s', async () => {
+    const signed = buildImage();
+    const subject = { digest: signed.digest, mediaType: signed.mediaType, size: signed.bytes.length };
+    await new RigPusher(source).push('app/signed', signed, ['v1']);
+    const ours = await pushSignature(source, 'app/signed', subject, 'signed at the source');
+    await putReferrersIndex(source, 'app/signed', signed.digest, [ours]);
+    // The mirror lists another signature under the destination's name, one the destination never had.
+    await new RigPusher(mirror).push('signed/app', signed, ['v1']);
+    const theirs = await pushSignature(mirror, 'signed/app', subject, 'only on the mirror');
+    await putReferrersIndex(mirror, 'signed/app', signed.digest, [theirs]);
+
+    await copyImage(client, {
+      source: { registry: source.host, repository: 'app/signed', reference: 'v1' },
+      destination: { registry: destination.host, repository: 'signed/app', tag: 'v1' },
+      referrers: true,
+    });
+    const index = await new RegistryClient({ cache: false }).getManifest({ registry: destination.host, repository: 'signed/app', reference: referrersTagOf(signed.digest) });
+    expect(index.parsed.kind === 'index' && index.parsed.manifests.map((d) => d.digest)).toEqual([ours.digest]);
     expect(mirrorProxy.requests).toEqual([]);
   });
 

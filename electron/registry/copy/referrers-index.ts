@@ -20,7 +20,8 @@ interface IndexTarget {
 /** Pushes the source's referrers index under `target.tag`, merged with what the destination lists there. */
 export async function pushReferrersIndex(client: RegistryClient, target: IndexTarget, source: { bytes: Buffer; mediaType: string }, signal: AbortSignal): Promise<void> {
   const ref = { registry: target.registry, repository: target.repository, reference: target.tag };
-  const existing = await client.getManifest(ref, { signal }).catch((err: unknown) => {
+  // What the destination itself lists: a mirror's index may name manifests the destination never had.
+  const existing = await client.getManifest(ref, { signal, mirrorable: false }).catch((err: unknown) => {
     if (isRegistryError(err, 'not_found')) return undefined;
     throw err;
   });
