@@ -50,3 +50,29 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; std
 export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliResult> {
   return startCli(args, options).done;
 }
+
+export interface Serve {
+  /** The URL serve printed, token included. */
+  url: string;
+  /** Stops serve (SIGTERM) and returns how it ended and what it printed. */
+  stop(): Promise<CliResult>;
+}
+
+/** Starts `regdesk serve` with `args` and waits for the URL it prints. */
+export async function startServe(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<Serve> {
+  const serve = startCli(['serve', ...args], options.env ? { env: options.env } : {});
+  const url = await new Promise<string>((resolve, reject) => {
+    serve.child.stdout!.on('data', (d: Buffer) => {
+      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/.exec(d.toString());
+      if (match) resolve(match[0]);
+    });
+    void serve.done.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
+  });
+  return {
+    url,
+    async stop() {
+      serve.child.kill('SIGTERM');
+      return serve.done;
+    },
+  };
+}

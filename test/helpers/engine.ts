@@ -17,3 +17,12 @@ export function clientFor(registry: Pick<RigRegistry, 'host' | 'caFile'>, creden
     ...extra,
   });
 }
+
+/** Runs `use` with `client`, then closes the client whatever happened. */
+export async function withClient<T>(client: RegistryClient, use: (client: RegistryClient) => Promise<T>): Promise<T> {
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}

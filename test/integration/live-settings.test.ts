@@ -16,11 +16,11 @@ import { TOKEN_HEADER } from '../../electron/ipc/serve';
 import { startFaultProxy } from '../rig/fault-proxy';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
-import { cliEnv, startCli } from '../helpers/cli';
+import { cliEnv, startServe, type Serve } from '../helpers/cli';
 
 let tls: RigRegistry;
 let plain: RigRegistry;
-let serve: ReturnType<typeof startCli>;
+let serve: Serve;
 let base: string;
 let token: string;
 let configDir: string;
@@ -30,21 +30,13 @@ beforeAll(async () => {
   await new RigPusher(plain).push('team/app', buildImage(), ['v1']);
   const env = cliEnv();
   configDir = env.REGDESK_CONFIG_DIR!;
-  serve = startCli(['serve'], { env });
-  const url = await new Promise<string>((resolve, reject) => {
-    serve.child.stdout!.on('data', (d: Buffer) => {
-      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/.exec(d.toString());
-      if (match) resolve(match[0]);
-    });
-    serve.done.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
-  });
-  const parsed = new URL(url);
+  serve = await startServe([], { env });
+  const parsed = new URL(serve.url);
   base = parsed.origin;
   token = parsed.searchParams.get('token')!;
 });
 afterAll(async () => {
-  serve?.child.kill('SIGTERM');
-  await serve?.done;
+  await serve?.stop();
   await Promise.all([tls?.stop(), plain?.stop()]);
 });
 

@@ -18,7 +18,7 @@ import { RegistryClient } from '../../electron/registry/client';
 import { openSettings } from '../../electron/settings/settings-file';
 import { startFaultProxy } from '../rig/fault-proxy';
 import { startRegistry, type RigRegistry } from '../rig/registry';
-import { cli, startCli } from '../helpers/cli';
+import { cli, startServe } from '../helpers/cli';
 import { startGate } from '../helpers/gate';
 
 const rig = inject('rig');
@@ -229,19 +229,11 @@ describe('copy jobs over serve', () => {
 
 describe('regdesk serve (the built CLI)', () => {
   it('prints its URL, serves the UI there, and stops on SIGTERM', async () => {
-    const run = startCli(['serve', '--registry', rig.registry.host]);
-    const url = await new Promise<string>((resolve, reject) => {
-      run.child.stdout!.on('data', (d: Buffer) => {
-        const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/.exec(d.toString());
-        if (match) resolve(match[0]);
-      });
-      run.done.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
-    });
-    const page = await request(url);
+    const run = await startServe(['--registry', rig.registry.host]);
+    const page = await request(run.url);
     expect(page.statusCode).toBe(200);
     await page.body.dump();
-    run.child.kill('SIGTERM');
-    const result = await run.done;
+    const result = await run.stop();
     expect(result.code).toBe(0);
   });
 

@@ -17,6 +17,7 @@ import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { DEFAULT_TOKEN_POLICY, TOKEN_SERVICE } from '../rig/token-server';
+import { withClient } from '../helpers/engine';
 import { rejectionOf } from '../helpers/errors';
 
 const admin = { username: 'admin', password: DEFAULT_TOKEN_POLICY.users.admin!.password };
@@ -76,14 +77,8 @@ function clientWith(config: Record<string, RegistryHostConfig>): RegistryClient 
   });
 }
 
-async function tagsWith(config: Record<string, RegistryHostConfig>): Promise<string[]> {
-  const client = clientWith(config);
-  try {
-    return await client.tags({ registry: registryFront.host, repository: 'team/app' });
-  } finally {
-    await client.close();
-  }
-}
+const tagsWith = (config: Record<string, RegistryHostConfig>): Promise<string[]> =>
+  withClient(clientWith(config), (client) => client.tags({ registry: registryFront.host, repository: 'team/app' }));
 
 describe('the token server is verified on its own', () => {
   it('the registry\'s CA does not make a token server with a certificate from that CA trusted: a TLS error, no token request', async () => {
@@ -116,7 +111,7 @@ describe('the token server is verified on its own', () => {
 describe('a blob redirect target is verified on its own', () => {
   it('a registry marked insecure does not make an untrusted storage host acceptable', async () => {
     const client = new RegistryClient({ hostConfig: (host) => (host === blobRegistryFront.host ? { insecure: true, skipVerify: true } : undefined), retry: { attempts: 1 } });
-    try {
+    await withClient(client, async () => {
       // The registry itself, unverified as asked.
       const manifest = await client.getManifest({ registry: blobRegistryFront.host, repository: 'team/app', reference: 'v1' });
       expect(manifest.digest).toBe(image.digest);
@@ -124,8 +119,6 @@ describe('a blob redirect target is verified on its own', () => {
       expect(err.code).toBe('network');
       expect(err.message).toMatch(/TLS certificate not trusted/);
       expect(storage.requests).toEqual([]);
-    } finally {
-      await client.close();
-    }
+    });
   });
 });

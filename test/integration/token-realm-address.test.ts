@@ -16,7 +16,7 @@ import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { DEFAULT_TOKEN_POLICY, TOKEN_SERVICE } from '../rig/token-server';
-import { clientFor } from '../helpers/engine';
+import { clientFor, withClient } from '../helpers/engine';
 import { rejectionOf } from '../helpers/errors';
 
 const admin = { username: 'admin', password: DEFAULT_TOKEN_POLICY.users.admin!.password };
@@ -62,14 +62,8 @@ function realmNamed(name: string): void {
   proxy.add({ path: /^\/v2\//, action: { kind: 'header', headers: { 'www-authenticate': `Bearer realm="http://${name}:${port}/token",service="${TOKEN_SERVICE}"` } } });
 }
 
-async function listTags(extra: RegistryClientOptions = {}): Promise<string[]> {
-  const client = clientFor({ host: proxy.host }, admin, { lookup, ...extra });
-  try {
-    return await client.tags({ registry: proxy.host, repository: 'team/app' });
-  } finally {
-    await client.close();
-  }
-}
+const listTags = (extra: RegistryClientOptions = {}): Promise<string[]> =>
+  withClient(clientFor({ host: proxy.host }, admin, { lookup, ...extra }), (client) => client.tags({ registry: proxy.host, repository: 'team/app' }));
 
 describe('a token realm named by a host name', () => {
   it('resolving to a normal address: the token is fetched there (the lookup is the one used)', async () => {
