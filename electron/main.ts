@@ -6,6 +6,7 @@
  */
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, Notification, protocol, session, shell, Tray, type WebFrameMain } from 'electron';
 import ElectronStore from 'electron-store';
+import { setMaxListeners } from 'node:events';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RegistryError } from '../shared/errors';
@@ -20,6 +21,8 @@ import { APP_ORIGIN, APP_SCHEME, isAppUrl, isSafeExternalUrl, windowOptions } fr
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false } }]);
 
 const rendererRoot = join(__dirname, 'renderer');
+// A copy's cancel signal fans out to every request in flight (up to 32 blobs, a plan's many HEADs): by design, not a leak.
+setMaxListeners(256);
 
 /** Serves the built renderer from our own scheme, never from file://, and never outside its folder. */
 function serveRenderer(): void {

@@ -2,6 +2,7 @@
  * `regdesk` entry point under plain Node. Ctrl-C cancels the running command
  * cleanly (uploads deleted, no tag written); a second Ctrl-C exits at once.
  */
+import { setMaxListeners } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runCli } from './main';
 
@@ -10,6 +11,9 @@ import { runCli } from './main';
 // every short command. Baseline code is plenty for parsing headers (bodies pass through).
 // Set before the engine loads (it is imported lazily, after this line).
 setFlagsFromString('--liftoff-only');
+// One cancel signal fans out to every request of a copy (up to 32 blobs in flight, and
+// a plan's many HEADs), each listening on it: that is the design, not a leak.
+setMaxListeners(256);
 
 const controller = new AbortController();
 /** A second signal this soon after the first is an echo, not the user: conf's exit hook (when-exit) re-raises the signal it sees. */

@@ -4,7 +4,9 @@
  * retried alone, in a new session, while a retry can help. The first blob that
  * fails for good aborts the others, whose sessions are deleted, so a failed
  * copy stops at once and leaves no upload open. Before any manifest goes up,
- * every blob must answer its HEAD at the destination.
+ * every blob must answer its HEAD at the destination: each is asked right
+ * after its own transfer (a blob the plan found there, in the same pool), so
+ * the checks overlap the other uploads instead of forming a phase of their own.
  */
 import { isRegistryError, RegistryError } from '../../../shared/errors';
 import type { PlannedBlob } from '../../../shared/copy';
@@ -23,6 +25,8 @@ export interface BlobUploadOptions {
   destination: UploadTarget;
   /** The caller's cancel. */
   signal: AbortSignal;
+  /** HEAD at the destination: true when the registry answers 200 for this blob. */
+  isPresent: (target: UploadTarget & { digest: string }, options: { signal: AbortSignal }) => Promise<unknown>;
   progress: ProgressTracker;
   /** Blobs in flight at once. */
   concurrency: number;
@@ -49,7 +53,7 @@ export function isFinal(err: unknown): boolean {
   return FINAL_CODES.has(err.code);
 }
 
-/** Uploads (or mounts) every blob not marked `exists`; returns the bytes sent and the blobs mounted. */
+/** Uploads (or mounts) every blob not marked `exists`, and checks every blob is there; returns the bytes sent and the blobs mounted. */
 export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUploadOptions): Promise<{ bytes: number; mounted: number }> {
   const { progress } = options;
   // One signal for every transfer: the caller's cancel, or the first blob that failed for good.
@@ -60,8 +64,21 @@ export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUp
   const openSessions = new Set<SessionHolder>();
   let bytes = 0;
   let mounted = 0;
+  const expectPresent = async (blob: PlannedBlob): Promise<void> => {
+    if (!(await options.isPresent({ ...options.destination, digest: blob.digest }, { signal: stop.signal }))) {
+      throw new RegistryError('protocol', `${options.destination.registry}: blob ${blob.digest} is missing after the upload; nothing was tagged`, options.destination,
+        'Try again: blobs already at the destination are not sent twice.');
+    }
+  };
 
   const one = async (blob: PlannedBlob): Promise<void> => {
+    if (blob.action === 'exists') {
+      await expectPresent(blob).catch((err: unknown) => {
+        stop.abort();
+        throw err;
+      });
+      return;
+    }
     for (let attempt = 1; ; attempt++) {
       if (stop.signal.aborted) throw options.cancelled();
       progress.setState(blob.digest, blob.action === 'mount' ? 'mounting' : 'uploading');
@@ -81,6 +98,8 @@ export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUp
           chunkedAbove: options.chunkedAbove,
           chunkSize: options.chunkSize,
         }, blob);
+        // A registry that said 201 and then answers 404 lost the blob: sending it again may help.
+        await expectPresent(blob);
         if (outcome === 'mounted') {
           mounted++;
           progress.setState(blob.digest, 'mounted');
@@ -106,7 +125,7 @@ export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUp
 
   try {
     // inParallel settles once every transfer has ended (and deleted its session), with the first error.
-    await inParallel(blobs.filter((b) => b.action !== 'exists'), options.concurrency, one);
+    await inParallel(blobs, options.concurrency, one);
   } catch (err) {
     await Promise.all([...openSessions].map((h) => cancelUpload(options.fetch, h.session)));
     throw options.signal.aborted ? options.cancelled() : err;
@@ -115,19 +134,4 @@ export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUp
   }
   if (options.signal.aborted) throw options.cancelled();
   return { bytes, mounted };
-}
-
-/** Every blob answers 200 to its HEAD at the destination: only then may a manifest that names them go up. */
-export async function expectBlobsPresent(
-  headBlob: (target: UploadTarget & { digest: string }, options: { signal: AbortSignal }) => Promise<unknown>,
-  destination: UploadTarget,
-  blobs: readonly PlannedBlob[],
-  signal: AbortSignal,
-): Promise<void> {
-  await inParallel(blobs, 8, async (blob) => {
-    if (!(await headBlob({ ...destination, digest: blob.digest }, { signal }))) {
-      throw new RegistryError('protocol', `${destination.registry}: blob ${blob.digest} is missing after the upload; nothing was tagged`, destination,
-        'Try again: blobs already at the destination are not sent twice.');
-    }
-  });
 }

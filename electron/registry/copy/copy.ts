@@ -1,7 +1,7 @@
 /**
  * Executes a copy plan: blobs in parallel (bounded), each retried alone when it
- * fails, the others aborted when one fails for good; then a HEAD of every blob
- * at the destination, so no manifest is pushed over a missing blob; then
+ * fails, the others aborted when one fails for good, and each HEADed at the
+ * destination, so no manifest is pushed over a missing blob; then
  * manifests, children first, the tagged image, and last the referrers
  * tag-schema indexes (merged with the destination's). A failure or a cancel
  * deletes the open upload sessions and never writes the tag.
@@ -10,7 +10,7 @@ import { RegistryError, isRegistryError } from '../../../shared/errors';
 import type { CopyProgress, CopyResult } from '../../../shared/copy';
 import type { RegistryClient } from '../client';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_CHUNKED_ABOVE } from './blob-transfer';
-import { expectBlobsPresent, uploadBlobs } from './blob-uploads';
+import { uploadBlobs } from './blob-uploads';
 import { planCopy, type CopyPlan, type CopyRequest, type ManifestToPush } from './plan';
 import { ProgressTracker } from './progress';
 import { pushReferrersIndex } from './referrers-index';
@@ -53,6 +53,7 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
       source: { registry: source.registry, repository: source.repository },
       destination: dst,
       signal,
+      isPresent: (t, o) => client.headBlob(t, o),
       progress,
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       attempts: options.blobAttempts ?? DEFAULT_BLOB_ATTEMPTS,
@@ -62,7 +63,6 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
     });
 
     progress.setPhase('manifests');
-    await expectBlobsPresent((t, o) => client.headBlob(t, o), dst, plan.blobs, signal);
     const manifests = [...plan.manifests.filter((m) => !isReferrersTag(m)), ...plan.manifests.filter(isReferrersTag)];
     for (const manifest of manifests) {
       if (signal.aborted) throw cancelled();

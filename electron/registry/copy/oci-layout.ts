@@ -33,7 +33,7 @@ import { formatPlatform, isAttestation, platformMatches, type Platform } from '.
 import { MAX_MANIFEST_BYTES } from '../transport/body';
 import { abortableSleep } from '../transport/retry';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_CHUNKED_ABOVE } from './blob-transfer';
-import { expectBlobsPresent, uploadBlobs } from './blob-uploads';
+import { uploadBlobs } from './blob-uploads';
 import { chooseEntries, isForeign, platformRef, subsetIndex } from './plan';
 import { ProgressTracker } from './progress';
 import { indexTarFile, TarWriter, type TarHeader } from './tar-stream';
@@ -745,6 +745,7 @@ export async function importImage(client: RegistryClient, src: string, destinati
       source: { registry: where, repository: 'layout' },
       destination: dst,
       signal: abort,
+      isPresent: (t, o) => client.headBlob(t, o),
       progress,
       concurrency: options.concurrency ?? 4,
       attempts: UPLOAD_ATTEMPTS,
@@ -758,7 +759,6 @@ export async function importImage(client: RegistryClient, src: string, destinati
     }));
 
     progress.setPhase('manifests');
-    await expectBlobsPresent((t, o) => client.headBlob(t, o), dst, planned, abort);
     for (const m of manifests.values()) {
       checkAbort(signal, 'import');
       await client.putManifest({ ...dst, reference: m.digest }, m.bytes, m.mediaType, call(signal));

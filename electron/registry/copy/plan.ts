@@ -178,7 +178,8 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
   // What the destination already has.
   const dst = { registry: destination.registry, repository: destination.repository };
   const sameRepository = dst.registry === src.registry && dst.repository === src.repository;
-  await inParallel([...blobs.values()], 8, async (blob) => {
+  // HEADs are tiny: many at once, or a 64-layer image waits on round trips before its first byte moves.
+  await inParallel([...blobs.values()], 16, async (blob) => {
     if (sameRepository || (await client.headBlob({ ...dst, digest: blob.digest }, call))) blob.action = 'exists';
     else if (dst.registry === src.registry) {
       blob.action = 'mount';
