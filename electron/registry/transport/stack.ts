@@ -54,7 +54,7 @@ export interface Transport {
 /** Calls `changed(registry)` before the first request that sees the registry's settings differ from the last request's. */
 function withSettingsWatch(hostConfig: (registry: string) => RegistryHostConfig | undefined, changed: (registry: string) => void): Layer {
   const seen = new Map<string, string>();
-  return (next) => (req) => {
+  return (next) => async (req) => {
     const id = configId(hostConfig(req.registry));
     const before = seen.get(req.registry);
     seen.set(req.registry, id);
