@@ -4,13 +4,13 @@
  * retried alone, in a new session, while a retry can help. The first blob that
  * fails for good aborts the others, whose sessions are deleted, so a failed
  * copy stops at once and leaves no upload open. Before any manifest goes up,
- * every blob must answer its HEAD at the destination: each is asked right
- * after its own transfer (a blob the plan found there, in the same pool), so
- * the checks overlap the other uploads instead of forming a phase of their own.
+ * every blob must answer its HEAD at the destination: each is asked as soon as
+ * its own transfer ends (a blob the plan found there, at once), beside the
+ * transfers rather than in their slots, so the checks overlap the uploads.
  */
 import { isRegistryError, RegistryError } from '../../../shared/errors';
 import type { PlannedBlob } from '../../../shared/copy';
-import { inParallel } from '../parallel';
+import { createLimiter, inParallel } from '../parallel';
 import { abortableSleep } from '../transport/retry';
 import type { Fetch } from '../transport/types';
 import { transferBlob, type SessionHolder, type TransferContext } from './blob-transfer';
@@ -64,21 +64,24 @@ export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUp
   const openSessions = new Set<SessionHolder>();
   let bytes = 0;
   let mounted = 0;
-  const expectPresent = async (blob: PlannedBlob): Promise<void> => {
-    if (!(await options.isPresent({ ...options.destination, digest: blob.digest }, { signal: stop.signal }))) {
-      throw new RegistryError('protocol', `${options.destination.registry}: blob ${blob.digest} is missing after the upload; nothing was tagged`, options.destination,
-        'Try again: blobs already at the destination are not sent twice.');
-    }
+  const checking = createLimiter(8);
+  const checks: Array<Promise<void>> = [];
+  let missing: { error: unknown } | undefined;
+  const check = (blob: PlannedBlob): void => {
+    checks.push(checking(async () => {
+      if (!(await options.isPresent({ ...options.destination, digest: blob.digest }, { signal: stop.signal }))) {
+        throw new RegistryError('protocol', `${options.destination.registry}: blob ${blob.digest} is missing after the upload; nothing was tagged`, options.destination,
+          'Try again: blobs already at the destination are not sent twice.');
+      }
+    }).catch((error: unknown) => {
+      // The first failure is the copy's; checks cut short by a stop already under way are not.
+      if (!stop.signal.aborted) missing ??= { error };
+      stop.abort();
+    }));
   };
 
   const one = async (blob: PlannedBlob): Promise<void> => {
-    if (blob.action === 'exists') {
-      await expectPresent(blob).catch((err: unknown) => {
-        stop.abort();
-        throw err;
-      });
-      return;
-    }
+    if (blob.action === 'exists') return check(blob);
     for (let attempt = 1; ; attempt++) {
       if (stop.signal.aborted) throw options.cancelled();
       progress.setState(blob.digest, blob.action === 'mount' ? 'mounting' : 'uploading');
@@ -98,8 +101,7 @@ export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUp
           chunkedAbove: options.chunkedAbove,
           chunkSize: options.chunkSize,
         }, blob);
-        // A registry that said 201 and then answers 404 lost the blob: sending it again may help.
-        await expectPresent(blob);
+        check(blob);
         if (outcome === 'mounted') {
           mounted++;
           progress.setState(blob.digest, 'mounted');
@@ -126,9 +128,12 @@ export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUp
   try {
     // inParallel settles once every transfer has ended (and deleted its session), with the first error.
     await inParallel(blobs, options.concurrency, one);
+    await Promise.all(checks);
+    if (missing) throw missing.error;
   } catch (err) {
+    await Promise.all(checks);
     await Promise.all([...openSessions].map((h) => cancelUpload(options.fetch, h.session)));
-    throw options.signal.aborted ? options.cancelled() : err;
+    throw options.signal.aborted ? options.cancelled() : (missing?.error ?? err);
   } finally {
     options.signal.removeEventListener('abort', forwardCancel);
   }
