@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { RegistryError } from '../shared/errors';
 import { createDiscovery } from './credentials/discovery';
 import { keytarStore } from './credentials/keychain';
+import { createCallRegistry } from './ipc/call-registry';
 import { createHandlers, dispatch } from './ipc/handlers';
 import { RegistryClient } from './registry/client';
 import { liveHostConfig, notifyingUpdates } from './settings/live-host-config';
@@ -125,12 +126,31 @@ function start(): void {
   setPending(handlers.updates.list().filter((v) => v.update).length);
   handlers.updates.start();
 
-  ipcMain.handle('regdesk:call', async (event, channel: unknown, request: unknown) => {
+  // Calls in flight per window: the renderer cancels what it left; a closed window cancels all it asked.
+  const calls = createCallRegistry();
+  const knownSenders = new Set<number>();
+  ipcMain.handle('regdesk:call', async (event, channel: unknown, request: unknown, id: unknown) => {
     if (!trusted(event.senderFrame)) {
       return { ok: false, error: new RegistryError('authorization', 'call from an untrusted frame refused', {}).toWire() };
     }
     if (typeof channel !== 'string') return { ok: false, error: new RegistryError('usage', 'channel must be a string', {}).toWire() };
-    return dispatch(handlers, channel, request, new AbortController().signal);
+    const sender = event.sender.id;
+    if (!knownSenders.has(sender)) {
+      knownSenders.add(sender);
+      event.sender.once('destroyed', () => {
+        calls.cancelAll(sender);
+        knownSenders.delete(sender);
+      });
+    }
+    const call = calls.begin(sender, id);
+    try {
+      return await dispatch(handlers, channel, request, call.signal);
+    } finally {
+      call.end();
+    }
+  });
+  ipcMain.on('regdesk:cancel', (event, id: unknown) => {
+    if (trusted(event.senderFrame)) calls.cancel(event.sender.id, id);
   });
 
   const ses = session.defaultSession;

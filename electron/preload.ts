@@ -1,7 +1,7 @@
 /**
  * Preload: the only bridge between the sandboxed renderer and the main
- * process. It exposes the typed contract's two verbs, `call` and `on`, and
- * nothing else (no raw ipcRenderer). The main side validates every call.
+ * process. It exposes the typed contract's verbs, `call` (with `cancel`) and
+ * `on`, and nothing else (no raw ipcRenderer). The main side validates every call.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 
@@ -9,8 +9,11 @@ type Listener = (payload: unknown) => void;
 
 const api = {
   transport: 'electron' as const,
-  call(channel: string, request: unknown): Promise<unknown> {
-    return ipcRenderer.invoke('regdesk:call', String(channel), request);
+  call(channel: string, request: unknown, id: number): Promise<unknown> {
+    return ipcRenderer.invoke('regdesk:call', String(channel), request, Number(id));
+  },
+  cancel(id: number): void {
+    ipcRenderer.send('regdesk:cancel', Number(id));
   },
   on(event: string, listener: Listener): () => void {
     const wrapped = (_e: IpcRendererEvent, name: unknown, payload: unknown): void => {

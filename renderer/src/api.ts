@@ -13,7 +13,8 @@ export const api = createApi();
 export function useCall<C extends Channel>(channel: C, request: RequestOf<C> | undefined, options: Partial<UseQueryOptions<ResponseOf<C>>> = {}) {
   return useQuery<ResponseOf<C>>({
     queryKey: [channel, request],
-    queryFn: () => api.call(channel, request as RequestOf<C>),
+    // A query left before its answer (another repository clicked) is cancelled down to the registry.
+    queryFn: ({ signal }) => api.call(channel, request as RequestOf<C>, { signal }),
     enabled: request !== undefined,
     staleTime: 30_000,
     ...options,
