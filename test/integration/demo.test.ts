@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { startCli } from '../helpers/cli';
+import { startServe } from '../helpers/cli';
 
 const run = promisify(execFile);
 
@@ -13,19 +13,13 @@ async function demoProcesses(): Promise<string> {
 
 describe('serve --demo', () => {
   it('starts an open and a password registry with samples, signed in, and stops them with serve', async () => {
-    const serve = startCli(['serve', '--demo']);
-    const url = await new Promise<string>((resolve, reject) => {
-      serve.child.stdout!.on('data', (d: Buffer) => {
-        const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/.exec(d.toString());
-        if (match) resolve(match[0]);
-      });
-      void serve.done.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
-    });
-    const { origin, searchParams } = new URL(url);
+    const serve = await startServe(['--demo']);
+    const { origin, searchParams } = new URL(serve.url);
     const rpc = async (channel: string, body: unknown) => {
       const res = await request(`${origin}/rpc/${channel}`, { method: 'POST', headers: { 'x-regdesk-token': searchParams.get('token')! }, body: JSON.stringify(body) });
       return (await res.body.json()) as { ok: boolean; result: any };
     };
+    let result: Awaited<ReturnType<typeof serve.stop>>;
     try {
       const registries = (await rpc('registries.list', {})).result as Array<{ host: string; name: string; credentials: { origin: string; username?: string } | null }>;
       const [open, closed] = registries.filter((r) => r.name.startsWith('demo-'));
@@ -39,9 +33,8 @@ describe('serve --demo', () => {
       expect(privateCatalog.result.repositories).toEqual(['private/base']);
       expect(await demoProcesses()).not.toBe('');
     } finally {
-      serve.child.kill('SIGTERM');
+      result = await serve.stop();
     }
-    const result = await serve.done;
     expect(result.code).toBe(0);
     expect(await demoProcesses()).toBe('');
   });
