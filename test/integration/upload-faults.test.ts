@@ -188,6 +188,9 @@ describe('an upload Location that points elsewhere', () => {
       // The source saw only the copy's reads, never an upload; the destination no PATCH or PUT of a blob.
       expect(sourceProxy.requests.slice(before).every((r) => r.method === 'GET' || r.method === 'HEAD')).toBe(true);
       expect(destinationProxy.requests.filter((r) => r.method === 'PATCH' || (r.method === 'PUT' && UPLOADS.test(r.path)))).toEqual([]);
+      // A refusal is final: no new session is asked for each blob refused.
+      const posts = destinationProxy.requests.filter((r) => r.method === 'POST' && UPLOADS.test(r.path)).length;
+      expect(posts).toBeLessThanOrEqual(small.blobDigests.length);
       expect(await digestAt(destination, repository, 'v1')).toBeUndefined();
     });
   }

@@ -15,7 +15,7 @@ import { abortableSleep } from '../transport/retry';
 import type { Fetch } from '../transport/types';
 import { transferBlob, type SessionHolder, type TransferContext } from './blob-transfer';
 import type { ProgressTracker } from './progress';
-import { cancelUpload, type UploadTarget } from './upload';
+import { cancelUpload, LOCATION_REFUSED, type UploadTarget } from './upload';
 
 export interface BlobUploadOptions {
   fetch: Fetch;
@@ -43,14 +43,14 @@ export interface BlobUploadOptions {
 const FINAL_CODES = new Set(['cancelled', 'digest_mismatch', 'authentication', 'authorization', 'not_found', 'invalid_reference', 'unsupported']);
 
 /**
- * Errors another attempt of the blob cannot fix. A lost upload session is not
- * one: distribution refuses a session whose request broke midway, and the
- * next attempt opens a new session.
+ * Errors another attempt of the blob cannot fix, our own refusal of an upload
+ * Location among them. A lost upload session is not one: distribution refuses
+ * a session whose request broke midway, and the next attempt opens a new session.
  */
 export function isFinal(err: unknown): boolean {
   if (!isRegistryError(err)) return false;
   if (err.code === 'not_found' && err.context.kind === 'upload') return false;
-  return FINAL_CODES.has(err.code);
+  return FINAL_CODES.has(err.code) || err.context.registryCode === LOCATION_REFUSED;
 }
 
 /** Uploads (or mounts) every blob not marked `exists`, and checks every blob is there; returns the bytes sent and the blobs mounted. */

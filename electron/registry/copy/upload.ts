@@ -25,6 +25,9 @@ export interface UploadSession extends UploadTarget {
 /** How long abandoning a session may take: it runs after a failure, often against a struggling registry. */
 const CANCEL_TIMEOUT_MS = 10_000;
 
+/** Marks our own refusal of an upload Location: policy, so another attempt would be refused the same way. */
+export const LOCATION_REFUSED = 'LOCATION_REFUSED';
+
 export type StartResult = { mounted: true } | { mounted: false; session: UploadSession };
 
 function sessionFrom(res: RegistryResponse, target: UploadTarget, previous?: UploadSession): UploadSession {
@@ -41,7 +44,7 @@ function sessionFrom(res: RegistryResponse, target: UploadTarget, previous?: Upl
     throw new RegistryError('protocol', `${target.registry}: invalid upload Location`, where);
   }
   if (url.protocol !== res.url.protocol || url.host !== res.url.host) {
-    throw new RegistryError('protocol', `${target.registry}: upload Location points at another origin (${url.protocol}//${url.host}); refused`, where,
+    throw new RegistryError('protocol', `${target.registry}: upload Location points at another origin (${url.protocol}//${url.host}); refused`, { ...where, registryCode: LOCATION_REFUSED },
       'The registry tried to send the upload elsewhere; regdesk does not send your data or credentials there.');
   }
   const min = Number(res.headers['oci-chunk-min-length']);
