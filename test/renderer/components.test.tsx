@@ -85,6 +85,37 @@ describe('transport', () => {
   });
 });
 
+describe('transport cancel', () => {
+  it('an aborted call asks the bridge to cancel that call by its id, and ends as cancelled', async () => {
+    const cancelled: number[] = [];
+    const pending = new Map<number, (envelope: unknown) => void>();
+    (window as { regdeskBridge?: unknown }).regdeskBridge = {
+      transport: 'electron',
+      call: (_channel: string, _request: unknown, id: number) => new Promise((resolve) => pending.set(id, resolve)),
+      cancel: (id: number) => {
+        cancelled.push(id);
+        pending.get(id)?.({ ok: false, error: { code: 'cancelled', message: 'cancelled' } });
+      },
+      on: () => () => undefined,
+    };
+    const api = createApi();
+    const left = new AbortController();
+    const first = api.call('tags.list', { registry: 'r', repository: 'a' }, { signal: left.signal });
+    const second = api.call('tags.list', { registry: 'r', repository: 'b' });
+    const [firstId, secondId] = [...pending.keys()];
+    expect(firstId).not.toBe(secondId);
+    left.abort();
+    expect(cancelled).toEqual([firstId]);
+    expect(isRegistryError(await first.catch((e: unknown) => e), 'cancelled')).toBe(true);
+    pending.get(secondId!)!({ ok: true, result: { tags: ['1.0'] } });
+    expect(await second).toEqual({ tags: ['1.0'] });
+    // An already aborted signal never reaches the bridge.
+    const before = pending.size;
+    expect(isRegistryError(await api.call('tags.list', { registry: 'r', repository: 'c' }, { signal: left.signal }).catch((e: unknown) => e), 'cancelled')).toBe(true);
+    expect(pending.size).toBe(before);
+  });
+});
+
 describe('VirtualList keyboard', () => {
   it('is one tab stop whose cursor the arrows, Home, End and the page keys move, scrolled into view; Enter opens the row under it', async () => {
     const host = document.createElement('div');
