@@ -4,7 +4,8 @@
  * and applies the connect, header and idle-body timeouts. Never follows redirects itself.
  */
 import { rootCertificates } from 'node:tls';
-import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, ProxyAgent, request } from './undici-core';
 import { isIP } from 'node:net';
 import { tlsId } from './config-id';
 import { isLoopbackHost, isRegistryUrl } from './hosts';
