@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { RegistryError } from '../../shared/errors';
 import { canonicalRegistry } from '../credentials/registry-keys';
 import type { RegistryHostConfig } from '../registry/transport/types';
@@ -18,9 +18,9 @@ import type { RegistryEntry } from './schema';
 export const REGISTRY_CONFIG_NAME = 'registries.json';
 
 const RegistryConfigFileSchema = z.object({
-  mirrors: z.record(z.string(), z.array(z.string().max(1000)).max(20)).default({}),
-  insecure: z.array(z.string().max(300)).max(500).default([]),
-  ca: z.record(z.string(), z.string().max(4096)).default({}),
+  mirrors: z._default(z.record(z.string(), z.array(z.string().check(z.maxLength(1000))).check(z.maxLength(20))), {}),
+  insecure: z._default(z.array(z.string().check(z.maxLength(300))).check(z.maxLength(500)), []),
+  ca: z._default(z.record(z.string(), z.string().check(z.maxLength(4096))), {}),
 });
 
 export type RegistryConfigFile = z.infer<typeof RegistryConfigFileSchema>;
