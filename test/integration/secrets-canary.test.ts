@@ -185,9 +185,11 @@ const CASES: EngineCase[] = [
     run: (c) => c.getBlob({ registry: sourceProxy.host, repository: 'app/small', digest: 'sha256:../../etc/passwd' }),
   },
   ...[
-    ['an error body that repeats the password', ''],
-    ['a huge error body that repeats the password', 'm'.repeat(1024 * 1024)],
-  ].map(([name, padding]): EngineCase => ({
+    ['an error body that repeats the password', '', ''],
+    ['a huge error body that repeats the password', '', 'm'.repeat(1024 * 1024)],
+    // The message is cut at 200 characters: masked first, or the password's beginning would show.
+    ['an error body whose password crosses the 200-character cut', 'x'.repeat(168), ''],
+  ].map(([name, before, padding]): EngineCase => ({
     issue: 13, name: name!, outcome: ['not_found'],
     // The first GET goes through (a token is fetched); the second meets the hostile answer.
     run: async (c) => {
@@ -196,7 +198,7 @@ const CASES: EngineCase[] = [
     },
     rules: () => sourceProxy.add({
       method: 'GET', path: /\/manifests\/v1$/, skip: 1,
-      action: { kind: 'status', status: 404, body: JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: `no manifest for ${ADMIN.username}:${ADMIN.password} ${padding}` }] }) },
+      action: { kind: 'status', status: 404, body: JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: `${before}no manifest for ${ADMIN.username}:${ADMIN.password} ${padding}` }] }) },
     }),
   })),
   {

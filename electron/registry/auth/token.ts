@@ -163,6 +163,7 @@ export async function fetchToken(fetch: Fetch, req: TokenRequest): Promise<Issue
   if (answer.status >= 300 && answer.status < 400) {
     throw new RegistryError('protocol', `${req.registry}: the token server answered with a redirect, which regdesk does not follow`, { ...where, status: answer.status });
   }
-  const detail = scrubSecrets(answer.bytes.subarray(0, 200).toString('utf8'), secretsOf(cred)).replace(/\s+/g, ' ');
+  // Masked before it is cut: a secret cut in two would no longer match.
+  const detail = scrubSecrets(answer.bytes.toString('utf8'), secretsOf(cred)).slice(0, 200).replace(/\s+/g, ' ');
   throw new RegistryError(answer.status === 429 ? 'rate_limited' : 'protocol', `${req.registry}: the token server answered HTTP ${answer.status}: ${detail}`, { ...where, status: answer.status });
 }

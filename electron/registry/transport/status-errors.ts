@@ -41,9 +41,11 @@ async function registryDetail(res: RegistryResponse, ctx: StatusContext): Promis
   try {
     const first = (JSON.parse(bytes.toString('utf8')) as RegistryErrorBody).errors?.[0];
     const code = typeof first?.code === 'string' ? first.code.slice(0, 64) : undefined;
-    const message = typeof first?.message === 'string' ? first.message.replace(/\s+/g, ' ').slice(0, 200) : undefined;
-    const scrubbed = message && (ctx.scrub ? ctx.scrub(message) : message);
-    return { ...(code ? { code } : {}), ...(scrubbed ? { message: res.scrub ? res.scrub(scrubbed) : scrubbed } : {}) };
+    // Secrets are masked in the whole, raw message first: cut or squashed, a secret would no longer match.
+    const raw = typeof first?.message === 'string' ? first.message : undefined;
+    const scrubbed = raw && (res.scrub ?? ((t: string) => t))(ctx.scrub ? ctx.scrub(raw) : raw);
+    const message = scrubbed?.replace(/\s+/g, ' ').slice(0, 200);
+    return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
   } catch {
     return {};
   }
