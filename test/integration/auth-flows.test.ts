@@ -51,6 +51,33 @@ describe('refresh tokens', () => {
   });
 });
 
+describe('settings changed while a client runs', () => {
+  let registry: RigRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: { kind: 'token' } });
+    await pushImage(registry, 'app/one', 'v1', buildImage());
+  });
+  afterAll(() => registry.stop());
+
+  it('drop the challenge and token learned under the old settings: the next call asks the token server again', async () => {
+    let insecure = false;
+    const client = clientFor(registry, reader, { hostConfig: (host) => (host === registry.host ? { insecure } : undefined) });
+    const target = { registry: registry.host, repository: 'app/one' };
+    const tokens = () => registry.tokenServer!.requests().length;
+    try {
+      await client.tags(target, { fresh: true });
+      const afterFirst = tokens();
+      await client.tags(target, { fresh: true });
+      expect(tokens(), 'the same settings reuse the token').toBe(afterFirst);
+      insecure = true;
+      expect(await client.tags(target, { fresh: true })).toEqual(['v1']);
+      expect(tokens(), 'changed settings fetch a new one').toBe(afterFirst + 1);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('a token server without POST', () => {
   let registry: RigRegistry;
   beforeAll(async () => {

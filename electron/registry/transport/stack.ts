@@ -80,6 +80,8 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const settingsWatch = withSettingsWatch(hostConfig, (registry) => {
     scheme.forget(registry);
     breaker.reset(registry);
+    // A challenge (and its token) learned under the old settings, say over plain HTTP, must not outlive them.
+    auth.reset(registry);
   });
   const layers = [settingsWatch, withRetry(options.retry), withMirrors(hostConfig), breaker, rateLimit, scheme, auth, withRedirects(options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)];
   const fetch = layers.reduceRight<Fetch>((next, layer) => layer(next), wire);
