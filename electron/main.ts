@@ -137,7 +137,13 @@ function start(): void {
     const sender = event.sender.id;
     if (!knownSenders.has(sender)) {
       knownSenders.add(sender);
-      event.sender.once('destroyed', () => {
+      const contents = event.sender;
+      // A reload or a crashed renderer leaves its calls behind: nobody waits for their answers.
+      contents.on('did-start-navigation', (details) => {
+        if (details.isMainFrame && !details.isSameDocument) calls.cancelAll(sender);
+      });
+      contents.on('render-process-gone', () => calls.cancelAll(sender));
+      contents.once('destroyed', () => {
         calls.cancelAll(sender);
         knownSenders.delete(sender);
       });

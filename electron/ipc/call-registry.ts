@@ -1,7 +1,8 @@
 /**
  * The main side's record of IPC calls in flight, per window and call id, so the
- * renderer can cancel one it no longer needs (a query it left) and a closed
- * window cancels everything it asked for. A call without a usable id still
+ * renderer can cancel one it no longer needs (a query it left), and a reloaded
+ * or closed window cancels everything its page asked for (a new page numbers
+ * its calls from 1 again). A call without a usable id still
  * runs; it just cannot be cancelled.
  */
 export interface CallRegistry {
@@ -25,7 +26,8 @@ export function createCallRegistry(): CallRegistry {
         signal: controller.signal,
         end() {
           if (calls.get(id) === controller) calls.delete(id);
-          if (!calls.size) inFlight.delete(sender);
+          // After a reload (cancelAll) the window has a new map: an old call ending must not drop it.
+          if (!calls.size && inFlight.get(sender) === calls) inFlight.delete(sender);
         },
       };
     },

@@ -20,6 +20,21 @@ describe('createCallRegistry (IPC calls in flight)', () => {
     expect([a.signal.aborted, b.signal.aborted, other.signal.aborted]).toEqual([true, true, false]);
   });
 
+  it('after a reload, a call of the old page ending late leaves the new page\'s calls cancellable (ids start again)', () => {
+    const calls = createCallRegistry();
+    const old = calls.begin(1, 5);
+    calls.cancelAll(1); // the page reloads
+    const fresh5 = calls.begin(1, 5);
+    fresh5.end();
+    const fresh6 = calls.begin(1, 6);
+    old.end(); // the old page's call answers at last
+    calls.cancel(1, 6);
+    expect(fresh6.signal.aborted).toBe(true);
+    const fresh7 = calls.begin(1, 7);
+    calls.cancelAll(1);
+    expect(fresh7.signal.aborted).toBe(true);
+  });
+
   it('an ended call is forgotten: a late cancel of its id does nothing', () => {
     const calls = createCallRegistry();
     const done = calls.begin(1, 5);
