@@ -92,7 +92,8 @@ export function createUpdateService(options: UpdateServiceOptions) {
       for (const w of s.watched) {
         const i = watched.findIndex((x) => x.id === w.id);
         const r = i >= 0 ? results[i] : undefined;
-        if (!r) continue;
+        // Changed while the check ran (another platform or image): this result compared something else.
+        if (!r || w.image !== watched[i]!.image || (w.platform ?? null) !== (watched[i]!.platform ?? null)) continue;
         w.lastCheck = { at, remoteDigest: r.remoteDigest, newerVersions: r.newerVersions, latestVersion: r.latestVersion, ...(r.error ? { error: r.error.message.slice(0, 500) } : {}) };
         // The first successful check sets the baseline digest.
         if (!w.digest && r.remoteDigest) w.digest = r.remoteDigest;

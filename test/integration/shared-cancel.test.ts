@@ -132,4 +132,34 @@ describe('one update-check run shared by every "check now"', () => {
       await client.close();
     }
   });
+
+  it('a watch edited while a run is under way keeps the edit: the run\'s result, for what it watched before, is not written', async () => {
+    const held = await startGate(registry.url, /\/manifests\//);
+    const client = clientFor({ host: held.host });
+    const settings = openSettings({ dir: mkdtempSync(join(tmpdir(), 'regdesk-shared-cancel-')) });
+    settings.update((s) => {
+      s.watched.push({ id: 'w2', image: `${held.host}/watch/app:v1`, rule: 'digest', addedAt: new Date().toISOString(), ignored: [] });
+    });
+    const updates = createUpdateService({ client, settings });
+    try {
+      const run = updates.checkNow();
+      await held.held(1);
+      // What watch.update writes when the platform changes: the new platform and its own baseline.
+      const baseline = `sha256:${'a'.repeat(64)}`;
+      settings.update((s) => {
+        const w = s.watched.find((x) => x.id === 'w2')!;
+        w.platform = 'linux/arm64';
+        w.digest = baseline;
+      });
+      held.release();
+      await run;
+      const [after] = settings.get().watched;
+      expect(after).toMatchObject({ platform: 'linux/arm64', digest: baseline });
+      expect(after!.lastCheck).toBeUndefined();
+    } finally {
+      updates.stop();
+      await client.close();
+      await held.close();
+    }
+  });
 });
