@@ -76,4 +76,6 @@ export interface CopyResult {
   mounted: number;
   skipped: number;
   seconds: number;
+  /** What went wrong after the image was tagged (a referrers index not updated); absent when nothing did. */
+  warnings?: string[];
 }

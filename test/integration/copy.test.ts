@@ -270,6 +270,16 @@ describe('referrers through the tag schema (registries without the referrers API
     expect(await listedAt('signed/failed')).toBeUndefined();
     expect(await anonymous.headManifest({ registry: target.host, repository: 'signed/failed', reference: 'v1' }, { fresh: true })).toBeUndefined();
   });
+
+  it('an index that cannot be pushed once the image is tagged is a warning in the result, not a failed copy', async () => {
+    proxy.clear();
+    proxy.add({ method: 'PUT', path: new RegExp(`/manifests/${referrersTagOf(subject.digest)}$`), action: { kind: 'status', status: 400 } });
+    const { result } = await copySigned('signed/late');
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings![0]).toMatch(new RegExp(`referrers index .*signed/late:${referrersTagOf(subject.digest)} was not updated`));
+    expect((await anonymous.headManifest({ registry: target.host, repository: 'signed/late', reference: 'v1' }, { fresh: true }))?.digest).toBe(subject.digest);
+    expect(await listedAt('signed/late')).toBeUndefined();
+  });
 });
 
 describe('plan', () => {

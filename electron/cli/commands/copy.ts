@@ -77,6 +77,7 @@ export async function cp(ctx: CliContext): Promise<number> {
     ...(concurrency ? { concurrency } : {}),
     ...(tty ? { onProgress: progressRenderer(ctx.io.stderr) } : {}),
   });
+  if (!ctx.json) result.warnings?.forEach((w) => ctx.warn(w));
   if (ctx.json) ctx.printJson(result);
   else if (!ctx.quiet) {
     ctx.print(`copied ${result.source} → ${result.destination}`);

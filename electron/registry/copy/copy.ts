@@ -44,6 +44,7 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
   const dst = { registry: destination.registry, repository: destination.repository };
   const progress = new ProgressTracker(plan.blobs, options.onProgress ?? (() => undefined));
   let sent = { bytes: 0, mounted: 0 };
+  const warnings: string[] = [];
 
   try {
     progress.setPhase('blobs');
@@ -63,11 +64,20 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
     });
 
     progress.setPhase('manifests');
-    const manifests = [...plan.manifests.filter((m) => !isReferrersTag(m)), ...plan.manifests.filter(isReferrersTag)];
-    for (const manifest of manifests) {
+    for (const manifest of plan.manifests.filter((m) => !isReferrersTag(m))) {
       if (signal.aborted) throw cancelled();
-      if (isReferrersTag(manifest)) await pushReferrersIndex(client, { ...dst, tag: manifest.tag! }, manifest, signal);
-      else if (!manifest.exists || manifest.tag) await client.putManifest({ ...dst, reference: manifest.tag ?? manifest.digest }, manifest.bytes, manifest.mediaType, { signal });
+      if (!manifest.exists || manifest.tag) await client.putManifest({ ...dst, reference: manifest.tag ?? manifest.digest }, manifest.bytes, manifest.mediaType, { signal });
+    }
+    // The image is tagged: the copy has succeeded. A referrers index that cannot be updated now
+    // (a failure, or a cancel this late) is reported beside the result, not as a failed copy.
+    for (const manifest of plan.manifests.filter(isReferrersTag)) {
+      try {
+        if (signal.aborted) throw cancelled();
+        await pushReferrersIndex(client, { ...dst, tag: manifest.tag! }, manifest, signal);
+      } catch (err) {
+        const why = isRegistryError(err, 'cancelled') || signal.aborted ? 'cancelled' : err instanceof Error ? err.message : String(err);
+        warnings.push(`the referrers index ${dst.registry}/${dst.repository}:${manifest.tag} was not updated: ${why.slice(0, 300)}`);
+      }
     }
     progress.setPhase('done');
   } catch (err) {
@@ -87,6 +97,7 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
     mounted: sent.mounted,
     skipped: plan.blobs.filter((b) => b.action === 'exists').length,
     seconds: Math.round(((options.now ?? Date.now)() - started) / 10) / 100,
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 

@@ -28,6 +28,7 @@ export function CopyQueue({ jobs }: { jobs: CopyJobView[] }) {
               {job.state === 'running' && p && `${humanBytes(p.doneBytes)} of ${humanBytes(p.totalBytes)} · ${humanBytes(p.rate)}/s${p.etaSeconds !== undefined ? ` · ${p.etaSeconds} s left` : ''}`}
               {job.state === 'running' && !p && 'planning…'}
               {job.state === 'done' && job.result && `done: ${job.result.blobs} blobs, ${humanBytes(job.result.bytesTransferred)} transferred, ${job.result.mounted} mounted, ${job.result.skipped} present in ${job.result.seconds} s`}
+              {job.state === 'done' && job.result?.warnings?.map((w) => <div key={w} className="warning">{w}</div>)}
               {job.state === 'failed' && <span className="error-message">{job.error?.message}</span>}
               {job.state === 'cancelled' && 'cancelled: nothing was tagged'}
             </div>
