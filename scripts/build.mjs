@@ -1,7 +1,7 @@
 // Builds everything that ships: the Electron main process and preload, the CLI, and the renderer.
 // Node-side bundles keep npm packages external (native keytar, undici) and resolve them from node_modules.
 import { build } from 'esbuild';
-import { chmod, rename, rm } from 'node:fs/promises';
+import { chmod, readdir, rename, rm } from 'node:fs/promises';
 import { build as viteBuild } from 'vite';
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning', packages: 'external', minifySyntax: true, minifyWhitespace: true };
@@ -32,7 +32,15 @@ await Promise.all([
 ]);
 await chmod(`${out}/cli.js`, 0o755);
 await viteBuild({ configFile: 'renderer/vite.config.ts', logLevel: 'warn', build: { outDir: `${process.cwd()}/${out}/renderer` } });
+// Two builds at once: the other may put its dist/ in place between our two renames; move it aside again.
 const old = `dist.old-${process.pid}`;
-await rename('dist', old).catch((error) => { if (error.code !== 'ENOENT') throw error; });
-await rename(out, 'dist');
-await rm(old, { recursive: true, force: true });
+for (let attempt = 1; ; attempt++) {
+  await rename('dist', `${old}-${attempt}`).catch((error) => { if (error.code !== 'ENOENT') throw error; });
+  try {
+    await rename(out, 'dist');
+    break;
+  } catch (error) {
+    if (!['ENOTEMPTY', 'EEXIST'].includes(error.code) || attempt >= 10) throw error;
+  }
+}
+for (const name of await readdir('.')) if (name.startsWith(old)) await rm(name, { recursive: true, force: true });

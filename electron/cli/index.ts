@@ -16,16 +16,11 @@ setFlagsFromString('--liftoff-only');
 setMaxListeners(256);
 
 const controller = new AbortController();
-/** A second signal this soon after the first is an echo, not the user: conf's exit hook (when-exit) re-raises the signal it sees. */
-const ECHO_MS = 1000;
-let interruptedAt: number | undefined;
+let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (interruptedAt !== undefined) {
-      if (Date.now() - interruptedAt > ECHO_MS) process.exit(130);
-      return;
-    }
-    interruptedAt = Date.now();
+    if (interrupted) process.exit(130);
+    interrupted = true;
     controller.abort();
   });
 }
