@@ -62,9 +62,12 @@ export interface Serve {
 export async function startServe(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<Serve> {
   const serve = startCli(['serve', ...args], options.env ? { env: options.env } : {});
   const url = await new Promise<string>((resolve, reject) => {
+    // The URL may arrive split across reads: match what has arrived so far.
+    let printed = '';
     serve.child.stdout!.on('data', (d: Buffer) => {
-      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/.exec(d.toString());
-      if (match) resolve(match[0]);
+      printed += d.toString();
+      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+\n/.exec(printed);
+      if (match) resolve(match[0].trimEnd());
     });
     void serve.done.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
   });

@@ -4,7 +4,7 @@ import { createLimiter, inParallel } from '../../electron/registry/parallel';
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 describe('createLimiter', () => {
-  it('never runs more than the limit at once, even when a finishing task meets a new caller', async () => {
+  it('never runs more than the limit at once, and starts tasks in the order they were asked, late callers included', async () => {
     const limit = createLimiter(3);
     let running = 0;
     let peak = 0;
@@ -18,7 +18,7 @@ describe('createLimiter', () => {
     });
     const first = Array.from({ length: 10 }, (_, i) => task(i));
     await tick();
-    // Callers arriving while slots are being handed over must still wait.
+    // Callers arriving while the first ones still run wait behind them.
     const late = Array.from({ length: 5 }, (_, i) => task(10 + i));
     expect(await Promise.all([...first, ...late])).toEqual(Array.from({ length: 15 }, (_, i) => i));
     expect(peak).toBe(3);
