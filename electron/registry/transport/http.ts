@@ -45,8 +45,13 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
   // Per origin, with the TLS settings it was built for: changed settings get a new pool.
   const dispatchers = new Map<string, { dispatcher: Dispatcher; tls: string }>();
 
-  const proxied = (loopback: boolean): boolean =>
-    !loopback && Boolean(options.proxy || process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy);
+  /** How a host is reached: directly (loopback is never proxied), through the configured proxy, or the environment's. */
+  const proxyMode = (loopback: boolean): 'direct' | 'configured' | 'environment' => {
+    if (loopback) return 'direct';
+    if (options.proxy) return 'configured';
+    return process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy ? 'environment' : 'direct';
+  };
+  const proxied = (loopback: boolean): boolean => proxyMode(loopback) !== 'direct';
 
   /**
    * TLS settings of the host the request goes to. A registry's own CA or skip-verify
@@ -76,11 +81,10 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
       ...(config.skipVerify ? { rejectUnauthorized: false } : {}),
     };
     const pool = { connections: options.connectionsPerOrigin ?? 16, keepAliveTimeout: 30_000, connect };
-    if (loopback) dispatcher = new Agent(pool);
-    else if (options.proxy) dispatcher = new ProxyAgent({ uri: options.proxy, ...pool, requestTls: connect });
-    else if (process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy) {
-      dispatcher = new EnvHttpProxyAgent({ ...pool, requestTls: connect });
-    } else dispatcher = new Agent(pool);
+    const mode = proxyMode(loopback);
+    if (mode === 'configured') dispatcher = new ProxyAgent({ uri: options.proxy!, ...pool, requestTls: connect });
+    else if (mode === 'environment') dispatcher = new EnvHttpProxyAgent({ ...pool, requestTls: connect });
+    else dispatcher = new Agent(pool);
     dispatchers.set(key, { dispatcher, tls });
     return dispatcher;
   };

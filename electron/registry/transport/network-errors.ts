@@ -72,23 +72,26 @@ const NOTHING_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'E
 
 /** True when a typed failure proves the request never reached the server (refused, unresolvable, TLS handshake). */
 export function nothingSent(err: unknown): boolean {
-  if (!(err instanceof RegistryError)) return false;
-  const code = errorCode(err.cause);
-  return code !== undefined && NOTHING_SENT_CODES.has(code);
+  return causeIn(err, NOTHING_SENT_CODES);
 }
 
 /** True when a typed failure is a TLS certificate that was not trusted. */
 export function isUntrustedCertificate(err: unknown): boolean {
-  if (!(err instanceof RegistryError)) return false;
-  const code = errorCode(err.cause);
-  return code !== undefined && TLS_CODES.has(code);
+  return causeIn(err, TLS_CODES);
 }
+
+const HANDSHAKE_CODES = new Set([...TLS_CODES, 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 
 /** An untrusted certificate, or a TLS handshake with something that does not speak TLS: the same on every try. */
 export function isTlsFailure(err: unknown): boolean {
+  return causeIn(err, HANDSHAKE_CODES);
+}
+
+/** True when `err` is a typed failure whose underlying Node/undici error code is one of `codes`. */
+function causeIn(err: unknown, codes: ReadonlySet<string>): boolean {
   if (!(err instanceof RegistryError)) return false;
   const code = errorCode(err.cause);
-  return code !== undefined && (TLS_CODES.has(code) || code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER');
+  return code !== undefined && codes.has(code);
 }
 
 export function isAbort(err: unknown): boolean {
