@@ -110,8 +110,9 @@ export const CHANNELS = {
   'registries.logout': { request: z.object({ host }), response: null as unknown as { removed: boolean } },
   'registries.ping': { request: z.object({ host }), response: null as unknown as { ok: true } },
   'registries.remember': { request: z.object({ host, repository }), response: null as unknown as RegistryView },
-  'catalog.list': { request: z.object({ registry: host }), response: null as unknown as { repositories: string[] } },
-  'tags.list': { request: z.object({ registry: host, repository }), response: null as unknown as { tags: string[] } },
+  // fresh: read the registry, not the engine's short-lived cache (the UI keeps its own and refreshes on request).
+  'catalog.list': { request: z.object({ registry: host, fresh: z.boolean().optional() }), response: null as unknown as { repositories: string[] } },
+  'tags.list': { request: z.object({ registry: host, repository, fresh: z.boolean().optional() }), response: null as unknown as { tags: string[] } },
   'image.get': { request: Target.extend({ platform: platform.optional() }), response: null as unknown as ImageView },
   'image.referrers': {
     request: z.object({ registry: host, repository, digest: z.string().min(1).max(200) }),

@@ -139,8 +139,8 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       await client.ping(parseRegistryHost(r.host), { signal });
       return { ok: true as const };
     },
-    'catalog.list': async (r, signal) => ({ repositories: await client.catalog(parseRegistryHost(r.registry), { signal }) }),
-    'tags.list': async (r, signal) => ({ tags: await client.tags(repositoryTarget(r), { signal }) }),
+    'catalog.list': async (r, signal) => ({ repositories: await client.catalog(parseRegistryHost(r.registry), { signal, ...(r.fresh ? { fresh: true } : {}) }) }),
+    'tags.list': async (r, signal) => ({ tags: await client.tags(repositoryTarget(r), { signal, ...(r.fresh ? { fresh: true } : {}) }) }),
     'image.get': async (r, signal) => imageView(client, { ...r, ...manifestTarget(r) }, signal),
     'image.referrers': async (r, signal) => {
       const found = await client.referrers(blobTarget(r), { signal });

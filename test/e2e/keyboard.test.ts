@@ -90,7 +90,7 @@ describe('keyboard navigation', () => {
     await expect.poll(() => page.locator(`[data-registry="${host}"] .registry-button`).getAttribute('aria-pressed')).toBe('true');
 
     // The chosen registry's Edit button, then straight to the repositories: no other registry, no disabled button.
-    expect(await pressUntil('Tab', named('Filter repositories'), 'the repository filter')).toEqual([`Edit ${host}`, 'Filter repositories']);
+    expect(await pressUntil('Tab', named('Filter repositories'), 'the repository filter')).toEqual([`Edit ${host}`, 'Refresh repositories', 'Filter repositories']);
     expect(await pressUntil('Tab', named('Repository tree'), 'the repository tree')).toEqual(['Open repository', 'Repository tree']);
     await expect.poll(() => page.locator('.repositories [role="treeitem"]').count(), { timeout: 10_000 }).toBeGreaterThan(1);
 
@@ -113,7 +113,7 @@ describe('keyboard navigation', () => {
     await expect.poll(() => page.locator('.tags .pane-header h2').textContent()).toBe(rig.manyTags.repo);
 
     // 1,200 tags: the cursor starts on the first, End and Home reach the ends of the list, Enter opens.
-    expect(await pressUntil('Tab', named('Tag list'), 'the tag list')).toEqual(['Filter tags', 'Sort tags', 'Tag list']);
+    expect(await pressUntil('Tab', named('Tag list'), 'the tag list')).toEqual(['Refresh tags', 'Filter tags', 'Sort tags', 'Tag list']);
     await expect.poll(() => page.locator('.tags [data-tag]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.keyboard.press('Home');
     await cursorIs(manyTags[0]!);
@@ -128,7 +128,7 @@ describe('keyboard navigation', () => {
     await expect.poll(() => page.locator('.image .pane-header h2').textContent(), { timeout: 10_000 }).toBe(`${rig.manyTags.repo}:${manyTags[2]}`);
 
     // Back up to the tree (Shift+Tab), down to the multi-platform image, and open its tag.
-    expect(await pressUntil('Shift+Tab', named('Repository tree'), 'the tree, backwards')).toEqual(['Copy to…', 'Sort tags', 'Filter tags', 'Repository tree']);
+    expect(await pressUntil('Shift+Tab', named('Repository tree'), 'the tree, backwards')).toEqual(['Copy to…', 'Sort tags', 'Filter tags', 'Refresh tags', 'Repository tree']);
     await pressUntil('ArrowDown', (f) => f.cursor === rig.fixtures.multi.repo, rig.fixtures.multi.repo, 5);
     await page.keyboard.press('Enter');
     await pressUntil('Tab', named('Tag list'), 'the tag list');

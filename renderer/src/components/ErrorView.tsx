@@ -16,3 +16,27 @@ export function ErrorView({ error, onSignIn, onRetry }: { error: unknown; onSign
     </div>
   );
 }
+
+/**
+ * A list still shows what it read before, but asking again failed: say so above it,
+ * with the typed message and a retry, instead of silently showing old data.
+ */
+export function RefreshFailed({ query }: { query: { error: unknown; data: unknown; refetch: () => unknown } }) {
+  if (!query.error || query.data === undefined) return null;
+  const message = isRegistryError(query.error) || query.error instanceof Error ? (query.error as Error).message : 'Something went wrong';
+  return (
+    <div className="refresh-failed" role="status">
+      <span>Could not refresh: {message}. Showing what was read before.</span>
+      <button className="small" onClick={() => void query.refetch()}>Retry</button>
+    </div>
+  );
+}
+
+/** Asks the registry again for a list on screen. */
+export function RefreshButton({ query, what }: { query: { isFetching: boolean; refetch: () => unknown }; what: string }) {
+  return (
+    <button className="icon" aria-label={`Refresh ${what}`} title={`Refresh ${what}`} disabled={query.isFetching} onClick={() => void query.refetch()}>
+      ↻
+    </button>
+  );
+}

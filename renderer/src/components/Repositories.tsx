@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { useAction, useCall } from '../api';
 import { countLabel } from '../labels';
 import { toggled } from '../sets';
+import { RefreshButton, RefreshFailed } from './ErrorView';
 import { VirtualList } from './VirtualList';
 
 export interface Row {
@@ -47,7 +48,7 @@ export function treeKey(visible: Row[], index: number, key: string, expanded: Se
 const rowKey = (row: Row) => `${row.path}|${row.leaf}`;
 
 export function Repositories({ registry, selected, onSelect }: { registry: string; selected?: string | undefined; onSelect: (repository: string) => void }) {
-  const catalog = useCall('catalog.list', { registry }, { retry: false });
+  const catalog = useCall('catalog.list', { registry, fresh: true }, { retry: false });
   const registries = useCall('registries.list', {});
   const remember = useAction('registries.remember', ['registries.list']);
   const opened = registries.data?.find((r) => r.host === registry)?.opened ?? [];
@@ -61,6 +62,8 @@ export function Repositories({ registry, selected, onSelect }: { registry: strin
   const [cursor, setCursor] = useState<string | undefined>();
   // Registries without a catalog (Docker Hub, GHCR, most clouds) show what was opened by name.
   const names = catalog.data?.repositories ?? (catalog.error ? opened : []);
+  // No catalog at all (Docker Hub, GHCR): not a refresh that failed after one was read.
+  const noCatalog = Boolean(catalog.error) && catalog.data === undefined;
   const visible = useMemo(() => rows(names, expanded, filter.trim()), [names, expanded, filter]);
   const active = cursor === undefined ? -1 : visible.findIndex((r) => rowKey(r) === cursor);
   const toggle = (path: string) => setExpanded((o) => toggled(o, path));
@@ -71,18 +74,20 @@ export function Repositories({ registry, selected, onSelect }: { registry: strin
   };
   const state = catalog.isLoading
     ? <div className="muted list-state">Loading repositories…</div>
-    : <div className="muted list-state">{filter ? 'No repositories match the filter.' : catalog.error ? 'Nothing opened here yet.' : 'This registry has no repositories.'}</div>;
+    : <div className="muted list-state">{filter ? 'No repositories match the filter.' : noCatalog ? 'Nothing opened here yet.' : 'This registry has no repositories.'}</div>;
   return (
     <section className="pane repositories" aria-label="Repositories">
       <header className="pane-header">
         <h2>Repositories</h2>
         <span className="count">{catalog.isLoading ? '' : countLabel(filter.trim() ? visible.length : names.length, names.length, 'repository', 'repositories')}</span>
+        <RefreshButton query={catalog} what="repositories" />
       </header>
+      <RefreshFailed query={catalog} />
       <input className="filter" aria-label="Filter repositories" placeholder="Filter repositories" value={filter} onChange={(e) => setFilter(e.target.value)} />
       <form className="open-repo" onSubmit={(e) => { e.preventDefault(); if (typed.trim()) open(typed.trim()); }}>
         <input aria-label="Open repository" placeholder="Open by name, e.g. library/nginx ⏎" value={typed} onChange={(e) => setTyped(e.target.value)} />
       </form>
-      {catalog.error && (
+      {noCatalog && (
         <div className="muted note">
           This registry does not list its repositories. Open one by name above{opened.length ? ', or pick one opened before' : ''}.
           <div className="note-detail">{(catalog.error as Error).message}</div>

@@ -3,7 +3,7 @@ import { sortTagsByVersion } from '../../../shared/versions';
 import { useCall } from '../api';
 import { countLabel } from '../labels';
 import { toggled } from '../sets';
-import { ErrorView } from './ErrorView';
+import { ErrorView, RefreshButton, RefreshFailed } from './ErrorView';
 import { DRAG_TYPE, type DraggedImage } from './Sidebar';
 import { VirtualList } from './VirtualList';
 
@@ -32,7 +32,7 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
   onSelect: (tag: string) => void;
   onCopy: (image: DraggedImage) => void;
 }) {
-  const tags = useCall('tags.list', { registry, repository });
+  const tags = useCall('tags.list', { registry, repository, fresh: true });
   const [filter, setFilter] = useState('');
   const [order, setOrder] = useState<TagOrder>('version');
   const [picked, setPicked] = useState<Set<string>>(new Set());
@@ -60,7 +60,7 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
 
   const state = tags.isLoading
     ? <div className="muted list-state">Loading tags…</div>
-    : tags.error
+    : tags.error && !tags.data
       ? <div className="list-state"><ErrorView error={tags.error} onRetry={() => void tags.refetch()} {...(onSignIn ? { onSignIn } : {})} /></div>
       : <div className="muted list-state">{filter ? 'No tags match the filter.' : 'This repository has no tags.'}</div>;
 
@@ -69,7 +69,9 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
       <header className="pane-header">
         <h2 title={repository}>{repository}</h2>
         <span className="count">{tags.data ? countLabel(list.length, tags.data.tags.length, 'tag') : ''}</span>
+        <RefreshButton query={tags} what="tags" />
       </header>
+      <RefreshFailed query={tags} />
       <input className="filter" aria-label="Filter tags" placeholder="Filter tags" value={filter} onChange={(e) => setFilter(e.target.value)} />
       <div className="toolbar">
         <select aria-label="Sort tags" value={order} onChange={(e) => setOrder(e.target.value as TagOrder)}>
