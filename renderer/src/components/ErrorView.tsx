@@ -32,10 +32,13 @@ export function RefreshFailed({ query }: { query: { error: unknown; data: unknow
   );
 }
 
-/** Asks the registry again for a list on screen. */
+/**
+ * Asks the registry again for a list on screen. Never disabled while a read is under way:
+ * the Tab order must not depend on timing (a click then joins the read in flight).
+ */
 export function RefreshButton({ query, what }: { query: { isFetching: boolean; refetch: () => unknown }; what: string }) {
   return (
-    <button className="icon" aria-label={`Refresh ${what}`} title={`Refresh ${what}`} disabled={query.isFetching} onClick={() => void query.refetch()}>
+    <button className="icon" aria-label={`Refresh ${what}`} title={`Refresh ${what}`} aria-busy={query.isFetching} onClick={() => void query.refetch()}>
       ↻
     </button>
   );
