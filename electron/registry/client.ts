@@ -66,8 +66,8 @@ export class RegistryClient {
     return catalogPages(this.fetch, registry, options);
   }
 
-  async catalog(registry: string, options: ListOptions = {}): Promise<string[]> {
-    const cached = this.cache?.get<string[]>(catalogKey(registry));
+  async catalog(registry: string, options: ListOptions & { fresh?: boolean } = {}): Promise<string[]> {
+    const cached = options.fresh ? undefined : this.cache?.get<string[]>(catalogKey(registry));
     if (cached) return cached;
     const all = await collect(this.catalogPages(registry, options));
     this.cache?.set(catalogKey(registry), all);
