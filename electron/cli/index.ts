@@ -16,12 +16,19 @@ setFlagsFromString('--liftoff-only');
 setMaxListeners(256);
 
 const controller = new AbortController();
-let interrupted = false;
+/**
+ * A second signal this soon after the first is the same Ctrl-C delivered twice (npm and
+ * npx forward the terminal's SIGINT to a child that already got it), not the user asking
+ * to quit at once: it must not skip the clean cancel.
+ */
+const ECHO_MS = 500;
+let interruptedAt: number | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    controller.abort();
+    if (interruptedAt === undefined) {
+      interruptedAt = Date.now();
+      controller.abort();
+    } else if (Date.now() - interruptedAt > ECHO_MS) process.exit(130);
   });
 }
 

@@ -21,7 +21,9 @@ export interface Gate {
   close(): Promise<void>;
 }
 
-export async function startGate(target: string, hold: RegExp): Promise<Gate> {
+/** `hold`: the paths to hold, or a test of the whole request (to hold one method only). */
+export async function startGate(target: string, hold: RegExp | ((req: IncomingMessage) => boolean)): Promise<Gate> {
+  const holds = typeof hold === 'function' ? hold : (req: IncomingMessage) => hold.test(req.url ?? '');
   const upstream = new URL(target);
   const requests: string[] = [];
   const queue: Array<() => void> = [];
@@ -53,7 +55,7 @@ export async function startGate(target: string, hold: RegExp): Promise<Gate> {
 
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    if (released || !hold.test(req.url ?? '')) return forward(req, res);
+    if (released || !holds(req)) return forward(req, res);
     heldCount++;
     let gone = false;
     res.on('close', () => {

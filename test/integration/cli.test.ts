@@ -8,6 +8,7 @@ import { pushImage, pushStandardFixtures, type StandardFixtures } from '../rig/f
 import { RigPusher } from '../rig/push';
 import { DEFAULT_BASIC_USERS, startRegistry, type RigRegistry } from '../rig/registry';
 import { cli, cliEnv, startCli } from '../helpers/cli';
+import { startGate } from '../helpers/gate';
 
 const rig = inject('rig');
 const host = rig.registry.host;
@@ -149,15 +150,20 @@ describe('cp', () => {
     expect(JSON.parse(res.stdout).digest).toBe(multi.children[1]!.digest);
   });
 
-  it('Ctrl-C cancels: exit 130, no tag written', async () => {
-    const source = await startRegistry();
-    try {
+  describe('Ctrl-C', () => {
+    let source: RigRegistry;
+    beforeAll(async () => {
+      source = await startRegistry();
       await pushImage(source, 'big/image', 'v1', buildImage({ layers: defaultLayers({ os: 'linux', architecture: 'amd64' }, 3, 32 * 1024 * 1024) }));
-      const env = cliEnv();
-      const run = startCli(['cp', `${source.host}/big/image:v1`, `${basic.host}/cli/interrupted:v1`, '--concurrency', '1', '--verbose', ...basicArgs], { env, ...withPassword() });
+    });
+    afterAll(() => source.stop());
+
+    it('cancels: exit 130, no tag written', async () => {
+      const repository = 'cli/interrupted';
+      const run = startCli(['cp', `${source.host}/big/image:v1`, `${basic.host}/${repository}:v1`, '--concurrency', '1', '--verbose', ...basicArgs], { env: cliEnv(), ...withPassword() });
       let interrupted = false;
       run.child.stderr!.on('data', (d: Buffer) => {
-        if (!interrupted && /POST http:\/\/[^ ]+\/v2\/cli\/interrupted\/blobs\/uploads\/ → 202/.test(d.toString())) {
+        if (!interrupted && new RegExp(`POST http://[^ ]+/v2/${repository}/blobs/uploads/ → 202`).test(d.toString())) {
           interrupted = true;
           run.child.kill('SIGINT');
         }
@@ -166,11 +172,28 @@ describe('cp', () => {
       expect(interrupted).toBe(true);
       expect(res.code, res.stderr.slice(-2000)).toBe(130);
       expect(res.stderr).toMatch(/regdesk: .*cancelled/);
-      const check = await cli(['exists', `${basic.host}/cli/interrupted:v1`, ...basicArgs], withPassword());
-      expect(check.code).toBe(3);
-    } finally {
-      await source.stop();
-    }
+      expect((await cli(['exists', `${basic.host}/${repository}:v1`, ...basicArgs], withPassword())).code).toBe(3);
+    });
+
+    it('the same Ctrl-C delivered twice (npm and npx forward it to a child that got it too) still cancels cleanly', async () => {
+      // The upload session's DELETE is held, so the second signal arrives while the cancel is cleaning up.
+      const gate = await startGate(basic.url, (req) => req.method === 'DELETE');
+      try {
+        const run = startCli(['cp', `${source.host}/big/image:v1`, `${gate.host}/cli/twice:v1`, '--concurrency', '1', ...basicArgs], { env: cliEnv(), ...withPassword() });
+        await expect.poll(() => gate.requests.some((r) => r.startsWith('POST /v2/cli/twice/blobs/uploads/')), { timeout: 30_000 }).toBe(true);
+        run.child.kill('SIGINT');
+        await gate.held(1);
+        run.child.kill('SIGINT');
+        gate.release();
+        const res = await run.done;
+        expect(res.code, res.stderr.slice(-2000)).toBe(130);
+        // An immediate exit on the second signal would print nothing and leave the session open.
+        expect(res.stderr).toMatch(/regdesk: .*cancelled/);
+        expect(gate.abandonedCount()).toBe(0);
+      } finally {
+        await gate.close();
+      }
+    });
   });
 });
 
