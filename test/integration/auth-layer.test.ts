@@ -25,12 +25,14 @@ interface Stack {
 
 const transports: HttpTransport[] = [];
 
-function stackFor(cred: Credential | undefined): Stack {
+/** `before`: awaited ahead of each request reaching the registry, so a test can act while one is in flight. */
+function stackFor(cred: Credential | undefined, before?: (req: RegistryRequest) => Promise<void>): Stack {
   const http = createHttpTransport({ timeouts: { connectMs: 5000, headersMs: 10_000, idleBodyMs: 10_000 } });
   transports.push(http);
   const wire: string[] = [];
-  const counted: Fetch = (req) => {
+  const counted: Fetch = async (req) => {
     wire.push(`${req.method} ${req.target}`);
+    await before?.(req);
     return http.fetch(req);
   };
   const auth = withAuth({ credentials: async () => cred, tokenFetch: http.fetch });
@@ -138,6 +140,30 @@ describe('Bearer tokens (token registry)', () => {
     await pushStandardFixtures(reg);
   });
   afterAll(() => reg.stop());
+
+  it('a challenge answered to a request sent before a reset (settings changed meanwhile) is not learned: no token is fetched for it', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    // Holds the first plain-HTTP request (the https attempt before it fails at once on this registry).
+    const { fetch, auth } = stackFor(reader, async (req) => {
+      if (!first || !req.target.startsWith('http:')) return;
+      first = false;
+      await held;
+    });
+    const before = tokenRequests();
+    const inFlight = fetch(tagsRequest(reg.host, 'fixtures/multi'));
+    await expect.poll(() => first).toBe(false);
+    auth.reset(reg.host);
+    release();
+    const stale = await inFlight;
+    expect(stale.status).toBe(401);
+    await stale.body.dump();
+    expect(tokenRequests()).toBe(before);
+    // The next request learns the challenge afresh, under the current settings.
+    expect(await tagsOf(await fetch(tagsRequest(reg.host, 'fixtures/multi')))).toEqual(['1.0']);
+    expect(tokenRequests()).toBe(before + 1);
+  });
 
   it('anonymous pull of public/hello works', async () => {
     const before = tokenRequests();

@@ -43,6 +43,11 @@ export function withAuth(options: AuthOptions): AuthLayer {
   const pending = sharedFlights<string, IssuedToken>();
   const refreshTokens = new Map<string, string>();
   let tokenRequests = 0;
+  // Bumped by reset: an answer to a request sent before the reset (under the old settings)
+  // must not put back the challenge or token the reset removed.
+  let allEpoch = 0;
+  const epochs = new Map<string, number>();
+  const epochOf = (registry: string): string => `${allEpoch}.${epochs.get(registry) ?? 0}`;
 
   const credentialFor = async (registry: string): Promise<Credential | undefined> => {
     const found = await options.credentials(registry);
@@ -52,8 +57,9 @@ export function withAuth(options: AuthOptions): AuthLayer {
   };
 
   const token = async (req: RegistryRequest, challengedAt: URL, challenge: BearerChallenge, scopes: string[], force: boolean): Promise<{ value: string; withCredentials: boolean; secrets: string[] }> => {
+    const epoch = epochOf(req.registry);
     const credential = await credentialFor(req.registry);
-    const key = JSON.stringify([req.registry, challenge.realm, challenge.service ?? '', scopes, Boolean(credential)]);
+    const key = JSON.stringify([req.registry, challenge.realm, challenge.service ?? '', scopes, Boolean(credential), epoch]);
     const cached = tokens.get(key);
     if (!force && cached && cached.expiresAt > now()) return { value: cached.token, withCredentials: Boolean(credential), secrets: [cached.token, ...secretsOf(credential)] };
     const issued = await pending.join(key, req.signal, (signal) => {
@@ -69,8 +75,10 @@ export function withAuth(options: AuthOptions): AuthLayer {
         now,
       });
     });
-    tokens.set(key, issued);
-    if (issued.refreshToken) refreshTokens.set(req.registry, issued.refreshToken);
+    if (epochOf(req.registry) === epoch) {
+      tokens.set(key, issued);
+      if (issued.refreshToken) refreshTokens.set(req.registry, issued.refreshToken);
+    }
     return { value: issued.token, withCredentials: Boolean(credential), secrets: [issued.token, ...secretsOf(credential)] };
   };
 
@@ -108,8 +116,11 @@ export function withAuth(options: AuthOptions): AuthLayer {
       // Credentials go to the registry's own host only, whatever URL a response pointed us at.
       if (!isRegistryUrl(req.registry, url)) return next(req);
       const scopes = mergeScopes(req.scopes);
+      const epoch = epochOf(req.registry);
       const res = await send(next, req, scopes, false);
       if (res.status !== 401 || !sameOrigin(res.url, url) || !isReplayable(req.body)) return res;
+      // Challenged under settings that have changed since: learn nothing from it.
+      if (epochOf(req.registry) !== epoch) return res;
 
       const challenge = pick(parseWwwAuthenticate(res.headers['www-authenticate'] ?? ''));
       if (!challenge) return res;
@@ -136,6 +147,8 @@ export function withAuth(options: AuthOptions): AuthLayer {
   return Object.assign(layer, {
     tokenRequests: () => tokenRequests,
     reset(registry?: string) {
+      if (registry) epochs.set(registry, (epochs.get(registry) ?? 0) + 1);
+      else allEpoch++;
       for (const map of [known, refreshTokens]) {
         if (registry) map.delete(registry);
         else map.clear();
