@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hostnameOf, isLinkLocalOrMetadata, isLoopbackHost, isRegistryUrl, sameOrigin } from '../../electron/registry/transport/hosts';
+import { secretsOf } from '../../electron/registry/auth/credentials';
 import { redactApiUrl, redactHeaders, redactUrl, scrubSecrets } from '../../electron/registry/transport/redact';
 
 describe('isLoopbackHost', () => {
@@ -265,6 +266,20 @@ describe('scrubSecrets', () => {
     expect(enc).not.toBe(secret);
     const text = `raw=${secret} b64=${b64} url=${enc} again=${secret}`;
     expect(scrubSecrets(text, [secret])).toBe('raw=<redacted> b64=<redacted> url=<redacted> again=<redacted>');
+  });
+
+  it('removes the forms a form body and a JSON echo give it: + for a space, escaped quotes and backslashes', () => {
+    const tricky = `it's "a" pass\\word (1)!~`;
+    const form = new URLSearchParams({ password: tricky }).toString().slice('password='.length);
+    const json = JSON.stringify({ message: `bad password ${tricky}` });
+    expect(form).not.toBe(encodeURIComponent(tricky));
+    const out = scrubSecrets(`form=${form} json=${json}`, [tricky]);
+    expect(out).toBe(`form=<redacted> json={"message":"bad password <redacted>"}`);
+  });
+
+  it('with secretsOf, a Basic header echoed back (base64 of user:password) is removed too', () => {
+    const basic = Buffer.from(`reader:${secret}`).toString('base64');
+    expect(scrubSecrets(`you sent Basic ${basic}`, secretsOf({ username: 'reader', password: secret }))).toBe('you sent Basic <redacted>');
   });
 
   it('handles several secrets, and skips undefined, empty and very short ones', () => {

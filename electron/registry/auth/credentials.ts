@@ -21,5 +21,7 @@ export function hasSecret(c: Credential | undefined): c is Credential {
 
 /** Every secret value of a credential, for scrubbing text before it is shown or logged. */
 export function secretsOf(c: Credential | undefined): string[] {
-  return [c?.password, c?.refreshToken].filter((s): s is string => Boolean(s));
+  // `user:password` too: its base64 form is a Basic header, which a server may echo back.
+  const pair = c?.username && c.password ? `${c.username}:${c.password}` : undefined;
+  return [pair, c?.password, c?.refreshToken].filter((s): s is string => Boolean(s));
 }

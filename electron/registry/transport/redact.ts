@@ -50,12 +50,14 @@ export function redactHeaders(headers: Record<string, string> | undefined): Reco
   return out;
 }
 
-/** Replaces every occurrence of the given secrets (and their base64 forms) in `text`. */
+/** Replaces every occurrence of the given secrets (and their encoded forms) in `text`. */
 export function scrubSecrets(text: string, secrets: Iterable<string | undefined>): string {
   let out = text;
   for (const secret of secrets) {
     if (!secret || secret.length < 4) continue;
-    for (const form of [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)]) {
+    // As sent (a Basic header's base64, a query or form body) or as echoed back (inside a JSON string).
+    const forms = [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1)];
+    for (const form of forms) {
       out = out.split(form).join('<redacted>');
     }
   }
