@@ -43,4 +43,4 @@ for (let attempt = 1; ; attempt++) {
     if (!['ENOTEMPTY', 'EEXIST'].includes(error.code) || attempt >= 10) throw error;
   }
 }
-for (const name of await readdir('.')) if (name.startsWith(old)) await rm(name, { recursive: true, force: true });
+for (const name of await readdir('.')) if (name.startsWith(`${old}-`)) await rm(name, { recursive: true, force: true });

@@ -2,7 +2,8 @@
  * The parts of undici the engine uses, loaded from their own modules. undici's
  * index also loads fetch, WebSocket, the cache, mocks and more, which cost every
  * CLI run about 20 ms of start-up for nothing. Types still come from 'undici'.
- * These paths are undici 7's layout: a bump that moves them fails the build.
+ * These paths are undici 7.30's layout (package.json pins ~7.30): a bump that moves
+ * them fails the build.
  */
 import type { Agent as AgentType, Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentType, ProxyAgent as ProxyAgentType } from 'undici';
 import AgentModule from 'undici/lib/dispatcher/agent.js';
