@@ -58,7 +58,9 @@ export function Watched({ onOpen }: { onOpen: (image: OpenImage) => void }) {
     () =>
       api.on('updates.changed', (views) => {
         client.setQueryData(['watch.list', {}], views);
-        // A check may have found that tags moved: what is on screen must not stay stale.
+        // A check that found tags moved: what is on screen must not stay stale. One that found
+        // nothing (or had nothing to check) leaves the lists alone rather than asking the registry again.
+        if (!views.some((v) => v.update)) return;
         void client.invalidateQueries({ queryKey: ['image.get'] });
         void client.invalidateQueries({ queryKey: ['tags.list'] });
       }),
