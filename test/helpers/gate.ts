@@ -4,7 +4,7 @@
  * request in flight (without sleeping) and see whether that request was given up.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenTracked } from '../rig/listen';
 
 export interface Gate {
   url: string;
@@ -27,7 +27,6 @@ export async function startGate(target: string, hold: RegExp | ((req: IncomingMe
   const upstream = new URL(target);
   const requests: string[] = [];
   const queue: Array<() => void> = [];
-  const sockets = new Set<Socket>();
   const checks = new Set<() => void>();
   let released = false;
   let heldCount = 0;
@@ -69,12 +68,7 @@ export async function startGate(target: string, hold: RegExp | ((req: IncomingMe
     });
     changed();
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenTracked(server);
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
@@ -86,10 +80,6 @@ export async function startGate(target: string, hold: RegExp | ((req: IncomingMe
       released = true;
       queue.splice(0).forEach((go) => go());
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

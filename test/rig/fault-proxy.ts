@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, request as httpsRequest } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import type { TlsFiles } from './certs';
+import { listenTracked } from './listen';
 
 export type FaultAction =
   /** Answer with this status and headers (and a small JSON error body) without forwarding. */
@@ -84,7 +84,6 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   const ca = options.targetCaFile ? readFileSync(options.targetCaFile) : undefined;
   const rules: Array<FaultRule & { used: number; seen: number }> = [];
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
 
   /** The first rule that matches and is not used up; a rule still skipping counts the request and lets it through. */
   const pick = (req: IncomingMessage): (FaultRule & { used: number }) | undefined => {
@@ -168,13 +167,8 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     forward(req, res, action);
   };
   const server = options.tls ? createTlsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handle) : createServer(handle);
-  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
   const address = options.address ?? '127.0.0.1';
-  await new Promise<void>((resolve) => server.listen(0, address, resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenTracked(server, address, options.tls ? 'secureConnection' : 'connection');
   return {
     host: `${address}:${port}`,
     url: `${options.tls ? 'https' : 'http'}://${address}:${port}`,
@@ -184,10 +178,6 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       rules.length = 0;
       requests.length = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

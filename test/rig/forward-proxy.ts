@@ -5,7 +5,8 @@
  * which requests went through it and what they carried.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { listenTracked } from './listen';
 
 export interface ProxiedRequest {
   method: string;
@@ -22,7 +23,6 @@ export interface ForwardProxy {
 
 export async function startForwardProxy(): Promise<ForwardProxy> {
   const requests: ProxiedRequest[] = [];
-  const sockets = new Set<Socket>();
   const record = (req: IncomingMessage): void => {
     requests.push({ method: req.method ?? '', target: req.url ?? '', ...(req.headers['proxy-authorization'] ? { proxyAuthorization: req.headers['proxy-authorization'] } : {}) });
   };
@@ -55,19 +55,6 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     upstream.on('error', end);
     client.on('error', end);
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenTracked(server);
+  return { url: `http://127.0.0.1:${port}`, requests, close };
 }
