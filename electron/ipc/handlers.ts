@@ -56,9 +56,14 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     ...(deps.notify ? { notify: deps.notify } : {}),
   });
 
+  // Session registries (serve --registry) the user removed: gone for the rest of the session.
+  const removedFromSession = new Set<string>();
   const registries = (): RegistryEntry[] => {
     const saved = settings.get().registries;
-    const session = (deps.sessionRegistries ?? []).filter((r) => !saved.some((s) => canonicalRegistry(s.host) === canonicalRegistry(r.host)));
+    const session = (deps.sessionRegistries ?? []).filter((r) => {
+      const key = canonicalRegistry(r.host);
+      return !removedFromSession.has(key) && !saved.some((s) => canonicalRegistry(s.host) === key);
+    });
     return [...saved, ...session];
   };
 
@@ -80,6 +85,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     'registries.list': async () => Promise.all(registries().map((r) => view(canonicalRegistry(r.host)))),
     'registries.add': async (r) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
+      removedFromSession.delete(hostKey);
       settings.update((s) => {
         s.registries = s.registries.filter((e) => canonicalRegistry(e.host) !== hostKey);
         s.registries.push({ host: hostKey, ...(r.name ? { name: r.name } : {}), insecure: r.insecure, skipVerify: false, ...(r.caFile ? { caFile: r.caFile } : {}) });
@@ -103,11 +109,12 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     },
     'registries.remove': async (r) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
-      const before = settings.get().registries.length;
+      const listed = registries().some((e) => canonicalRegistry(e.host) === hostKey);
       settings.update((s) => {
         s.registries = s.registries.filter((e) => canonicalRegistry(e.host) !== hostKey);
       });
-      return { removed: settings.get().registries.length < before };
+      if ((deps.sessionRegistries ?? []).some((e) => canonicalRegistry(e.host) === hostKey)) removedFromSession.add(hostKey);
+      return { removed: listed };
     },
     'registries.login': async (r, signal) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));

@@ -112,6 +112,17 @@ describe('registries.update', () => {
     expect(settings.get().registries.find((r) => r.host === host)!.name).toBeUndefined();
   });
 
+  it('removing a session registry (serve --registry) takes it out of the list for the session; adding it back brings it back', async () => {
+    const listed = async () => (await ok('registries.list', {})).some((r) => r.host === host);
+    expect(await listed()).toBe(true);
+    expect(await ok('registries.remove', { host })).toEqual({ removed: true });
+    expect(await listed()).toBe(false);
+    expect(settings.get().registries.some((r) => r.host === host)).toBe(false);
+    expect(await ok('registries.remove', { host })).toEqual({ removed: false });
+    await ok('registries.add', { host, insecure: true });
+    expect(await listed()).toBe(true);
+  });
+
   it('refuses a registry that is not in the list, and adds nothing', async () => {
     const before = settings.get().registries.length;
     const error = await refused('registries.update', { host: 'registry.invalid:5000', name: 'x' });
