@@ -5,10 +5,12 @@
  * "yes" would make the copy skip what the destination lacks). Real registries:
  * a source, a destination, and a mirror behind a recording proxy.
  */
+import { rootCertificates } from 'node:tls';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { allBlobs, buildImage, buildMultiPlatform, type RigManifest } from '../../electron/demo/images';
 import { RegistryClient } from '../../electron/registry/client';
+import type { RegistryHostConfig } from '../../electron/registry/transport/types';
 import { MANIFEST_ACCEPT } from '../../electron/registry/media-types';
 import { copyImage } from '../../electron/registry/copy/copy';
 import { syncRepository } from '../../electron/registry/copy/sync';
@@ -122,5 +124,27 @@ describe('a destination with a mirror', () => {
     expect(await client.headBlob({ ...lacking, digest: versions[0]!.blobs[0]!.digest })).toBeUndefined();
     expect(await client.headManifest(target, { fresh: true, mirrorable: false })).toMatchObject({ digest: versions[0]!.digest });
     expect(mirrorProxy.requests).toHaveLength(1);
+  });
+});
+
+describe("a mirror's own settings", () => {
+  it('changed while the client runs apply to the mirror at once: what was learned about it (plain HTTP) is forgotten', async () => {
+    let mirrorConfig: RegistryHostConfig | undefined;
+    const watching = new RegistryClient({
+      hostConfig: (host) => (host === source.host ? { mirrors: [`http://${mirrorProxy.host}`] } : host === mirrorProxy.host ? mirrorConfig : undefined),
+      retry: { attempts: 1 },
+    });
+    const read = () => watching.getManifest({ registry: source.host, repository: 'app/versions', reference: 'v1' });
+    try {
+      expect((await read()).digest).toBe(versions[0]!.digest);
+      expect(mirrorProxy.requests.length, 'answered by the mirror, over plain HTTP').toBeGreaterThan(0);
+      mirrorProxy.clear();
+      // The mirror gets its own CA: from now on it is spoken to over verified TLS only, never plain HTTP.
+      mirrorConfig = { ca: rootCertificates[0]! };
+      expect((await read()).digest).toBe(versions[0]!.digest);
+      expect(mirrorProxy.requests, 'the origin answered; the mirror saw a TLS handshake at most').toEqual([]);
+    } finally {
+      await watching.close();
+    }
   });
 });

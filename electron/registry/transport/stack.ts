@@ -83,7 +83,9 @@ export function createTransport(options: TransportOptions = {}): Transport {
     // A challenge (and its token) learned under the old settings, say over plain HTTP, must not outlive them.
     auth.reset(registry);
   });
-  const layers = [settingsWatch, withRetry(options.retry), withMirrors(hostConfig), breaker, rateLimit, scheme, auth, withRedirects(options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)];
+  // The settings watch sits below the mirrors so that it sees each mirror host too: a mirror's own entry
+  // (a CA, plain HTTP) changing must reset what was learned about that mirror as well.
+  const layers = [withRetry(options.retry), withMirrors(hostConfig), settingsWatch, breaker, rateLimit, scheme, auth, withRedirects(options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)];
   const fetch = layers.reduceRight<Fetch>((next, layer) => layer(next), wire);
   return {
     fetch,
