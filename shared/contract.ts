@@ -164,12 +164,12 @@ export type EventName = keyof EventMap;
 /** What every call answers: a result or one serialised error, never a thrown object across the boundary. */
 export type Envelope<T> = { ok: true; result: T } | { ok: false; error: WireError };
 
-/** How the renderer calls the main side, whatever the transport (preload or HTTP). */
 export interface CallOptions {
   /** Cancels the call on the main side too (the renderer left the query that asked). */
   signal?: AbortSignal;
 }
 
+/** How the renderer calls the main side, whatever the transport (preload or HTTP). */
 export interface RegdeskApi {
   call<C extends Channel>(channel: C, request: RequestOf<C>, options?: CallOptions): Promise<ResponseOf<C>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;

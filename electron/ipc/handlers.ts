@@ -56,19 +56,21 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     ...(deps.notify ? { notify: deps.notify } : {}),
   });
 
+  /** Matches a registry entry by its canonical key (entries keep the host as the user wrote it). */
+  const hostIs = (hostKey: string) => (entry: { host: string }): boolean => canonicalRegistry(entry.host) === hostKey;
   // Session registries (serve --registry) the user removed: gone for the rest of the session.
   const removedFromSession = new Set<string>();
   const registries = (): RegistryEntry[] => {
     const saved = settings.get().registries;
     const session = (deps.sessionRegistries ?? []).filter((r) => {
       const key = canonicalRegistry(r.host);
-      return !removedFromSession.has(key) && !saved.some((s) => canonicalRegistry(s.host) === key);
+      return !removedFromSession.has(key) && !saved.some(hostIs(key));
     });
     return [...saved, ...session];
   };
 
   const view = async (hostKey: string): Promise<RegistryView> => {
-    const entry = registries().find((r) => canonicalRegistry(r.host) === hostKey);
+    const entry = registries().find(hostIs(hostKey));
     const found = await deps.discovery.discover(hostKey);
     const rate = client.transport.rateLimit(hostKey);
     return {
@@ -87,17 +89,17 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
       removedFromSession.delete(hostKey);
       settings.update((s) => {
-        s.registries = s.registries.filter((e) => canonicalRegistry(e.host) !== hostKey);
+        s.registries = s.registries.filter((e) => !hostIs(hostKey)(e));
         s.registries.push({ host: hostKey, ...(r.name ? { name: r.name } : {}), insecure: r.insecure, skipVerify: false, ...(r.caFile ? { caFile: r.caFile } : {}) });
       });
       return view(hostKey);
     },
     'registries.update': async (r) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
-      const listed = registries().find((e) => canonicalRegistry(e.host) === hostKey);
+      const listed = registries().find(hostIs(hostKey));
       if (!listed) throw new RegistryError('not_found', `${hostKey} is not in the list of registries`, { registry: hostKey }, 'Add it with + first.');
       settings.update((s) => {
-        let entry = s.registries.find((e) => canonicalRegistry(e.host) === hostKey);
+        let entry = s.registries.find(hostIs(hostKey));
         // A session registry (serve --registry) is saved once the user edits it: the edit is meant to last.
         if (!entry) s.registries.push((entry = { ...listed }));
         const name = r.name?.trim();
@@ -109,11 +111,11 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     },
     'registries.remove': async (r) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
-      const listed = registries().some((e) => canonicalRegistry(e.host) === hostKey);
+      const listed = registries().some(hostIs(hostKey));
       settings.update((s) => {
-        s.registries = s.registries.filter((e) => canonicalRegistry(e.host) !== hostKey);
+        s.registries = s.registries.filter((e) => !hostIs(hostKey)(e));
       });
-      if ((deps.sessionRegistries ?? []).some((e) => canonicalRegistry(e.host) === hostKey)) removedFromSession.add(hostKey);
+      if ((deps.sessionRegistries ?? []).some(hostIs(hostKey))) removedFromSession.add(hostKey);
       return { removed: listed };
     },
     'registries.login': async (r, signal) => {

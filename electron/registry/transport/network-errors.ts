@@ -67,8 +67,11 @@ function findCause<T>(err: unknown, type: new (...args: never[]) => T): T | unde
   return undefined;
 }
 
+/** A TLS handshake that failed: an untrusted certificate, or a peer that does not speak TLS. */
+const HANDSHAKE_CODES = new Set([...TLS_CODES, 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
+
 /** Failures before a connection carried anything: the server cannot have acted on the request. */
-const NOTHING_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', ...TLS_CODES]);
+const NOTHING_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', ...HANDSHAKE_CODES]);
 
 /** True when a typed failure proves the request never reached the server (refused, unresolvable, TLS handshake). */
 export function nothingSent(err: unknown): boolean {
@@ -79,8 +82,6 @@ export function nothingSent(err: unknown): boolean {
 export function isUntrustedCertificate(err: unknown): boolean {
   return causeIn(err, TLS_CODES);
 }
-
-const HANDSHAKE_CODES = new Set([...TLS_CODES, 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 
 /** An untrusted certificate, or a TLS handshake with something that does not speak TLS: the same on every try. */
 export function isTlsFailure(err: unknown): boolean {
