@@ -136,20 +136,22 @@ function cancelled(ctx: TransferContext): RegistryError {
   return new RegistryError('cancelled', 'the copy was cancelled', ctx.destination);
 }
 
-/** Reads exactly `length` bytes from `iterator` (keeping leftovers), hashing bytes past `hashedTo`. */
+/**
+ * Reads exactly `length` bytes from `iterator` (keeping leftovers), hashing the
+ * bytes the verifier has not seen yet: after a resume rewinds, what was hashed
+ * before is not hashed again. The verifier's own count is the one position that
+ * matters; a reader is closed before the next one starts, so a request body still
+ * being pulled after its request failed can never hash bytes twice.
+ */
 class ChunkReader {
   private leftover: Buffer | undefined;
+  private closed = false;
 
   constructor(
     private readonly iterator: AsyncIterator<Buffer>,
     private position: number,
     private readonly verifier: DigestVerifier,
-    private hashedTo: number,
   ) {}
-
-  get hashedUpTo(): number {
-    return this.hashedTo;
-  }
 
   /** Reads and drops `length` bytes: a source that ignored the Range resent what the registry already has. */
   async skip(length: number): Promise<void> {
@@ -159,6 +161,11 @@ class ChunkReader {
   /** A stream of the next `length` bytes. */
   take(length: number): Readable {
     return Readable.from(this.bytes(length), { objectMode: false });
+  }
+
+  /** Stops this reader for good: nothing it reads from now on is hashed or handed out. */
+  close(): void {
+    this.closed = true;
   }
 
   private async *bytes(length: number): AsyncGenerator<Buffer> {
@@ -171,16 +178,13 @@ class ChunkReader {
         if (next.done) throw new RegistryError('protocol', 'the source blob ended early', {});
         chunk = next.value;
       }
+      if (this.closed) throw new RegistryError('cancelled', 'the chunk was abandoned', {});
       if (chunk.length > remaining) {
         this.leftover = chunk.subarray(remaining);
         chunk = chunk.subarray(0, remaining);
       }
-      // Bytes before hashedTo were hashed before a resume rewound us.
-      const fresh = this.position + chunk.length - this.hashedTo;
-      if (fresh > 0) {
-        this.verifier.update(chunk.subarray(chunk.length - fresh));
-        this.hashedTo += fresh;
-      }
+      const fresh = this.position + chunk.length - this.verifier.bytes;
+      if (fresh > 0) this.verifier.update(chunk.subarray(chunk.length - fresh));
       this.position += chunk.length;
       remaining -= chunk.length;
       yield chunk;
@@ -197,26 +201,24 @@ class ChunkReader {
 async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
   let session = holder.session;
   const verifier = new DigestVerifier(parseDigest(blob.digest));
-  let hashedTo = 0;
   let offset = 0;
   let resumes = 0;
   const chunkSize = Math.max(ctx.chunkSize, session.minChunk ?? 0);
   while (offset < blob.size) {
     const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, offset });
-    const reader = new ChunkReader((source.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator](), source.offset, verifier, hashedTo);
+    const reader = new ChunkReader((source.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator](), source.offset, verifier);
     try {
       await reader.skip(offset - source.offset);
       while (offset < blob.size) {
         const length = Math.min(chunkSize, blob.size - offset);
         const result = await patchUpload(ctx.fetch, session, reader.take(length), { start: offset, length }, ctx.signal);
-        hashedTo = reader.hashedUpTo;
         if (result.status === 416) throw new RegistryError('protocol', 'range not satisfiable', ctx.destination);
         session = holder.session = result.session;
         offset += length;
         ctx.onBytes(blob.digest, length);
       }
     } catch (err) {
-      hashedTo = reader.hashedUpTo;
+      reader.close();
       if (ctx.signal.aborted || (err instanceof RegistryError && err.code === 'digest_mismatch') || ++resumes > MAX_RESUMES) throw err;
       // A registry that refuses the session now (distribution does once part of a chunk arrived) has lost it:
       // the chunk's own failure stands, and the caller sends the blob again in a new session.
@@ -224,10 +226,12 @@ async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: Se
         throw err;
       });
       session = holder.session = status.session;
-      const resumeAt = Math.min(status.offset, hashedTo);
+      // Never past what was read and verified from the source.
+      const resumeAt = Math.min(status.offset, verifier.bytes);
       ctx.onBytes(blob.digest, resumeAt - offset);
       offset = resumeAt;
     } finally {
+      reader.close();
       (source.stream as Readable).destroy();
     }
   }
