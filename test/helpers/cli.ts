@@ -33,7 +33,14 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export interface RunningCli {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+  /** Resolves once what the CLI printed on stderr so far matches `pattern`; rejects if it exits first. */
+  printed(pattern: RegExp): Promise<void>;
+}
+
+export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): RunningCli {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const child = spawn(process.execPath, [CLI, ...args], { env: options.env ?? cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
@@ -44,7 +51,19 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; std
   const done = new Promise<CliResult>((resolveDone) => {
     child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
   });
-  return { child, done };
+  const printed = (pattern: RegExp): Promise<void> =>
+    new Promise((resolvePrinted, reject) => {
+      const check = (): void => {
+        if (!pattern.test(stderr)) return;
+        child.stderr!.off('data', check);
+        resolvePrinted();
+      };
+      // Registered after the collector above, so each check sees the text that just arrived.
+      child.stderr!.on('data', check);
+      check();
+      void done.then((r) => reject(new Error(`the CLI exited (${r.code ?? r.signal}) before printing ${pattern}: ${r.stderr.slice(-500)}`)));
+    });
+  return { child, done, printed };
 }
 
 export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliResult> {

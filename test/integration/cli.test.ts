@@ -152,46 +152,82 @@ describe('cp', () => {
 
   describe('Ctrl-C', () => {
     let source: RigRegistry;
+    let layers: string[];
     beforeAll(async () => {
       source = await startRegistry();
-      await pushImage(source, 'big/image', 'v1', buildImage({ layers: defaultLayers({ os: 'linux', architecture: 'amd64' }, 3, 32 * 1024 * 1024) }));
+      const image = buildImage({ layers: defaultLayers({ os: 'linux', architecture: 'amd64' }, 2, 64 * 1024) });
+      layers = image.blobs.slice(1).map((b) => b.digest);
+      await pushImage(source, 'big/image', 'v1', image);
     });
     afterAll(() => source.stop());
 
-    it('cancels: exit 130, no tag written', async () => {
+    /**
+     * The source's layer downloads held at a gate: once one is held, its upload session at the
+     * destination is open (a blob's POST is answered before its source is read) and the copy
+     * cannot finish, however slowly the signal arrives.
+     */
+    const holdLayers = () => startGate(source.url, (req) => req.method === 'GET' && layers.some((d) => req.url?.endsWith(`/blobs/${d}`)));
+    const NOTE = /regdesk: cancelling; press Ctrl-C again to quit at once/;
+
+    it('cancels: exit 130, no tag written, the source download given up', async () => {
       const repository = 'cli/interrupted';
-      const run = startCli(['cp', `${source.host}/big/image:v1`, `${basic.host}/${repository}:v1`, '--concurrency', '1', '--verbose', ...basicArgs], { env: cliEnv(), ...withPassword() });
-      let interrupted = false;
-      run.child.stderr!.on('data', (d: Buffer) => {
-        if (!interrupted && new RegExp(`POST http://[^ ]+/v2/${repository}/blobs/uploads/ → 202`).test(d.toString())) {
-          interrupted = true;
-          run.child.kill('SIGINT');
-        }
-      });
-      const res = await run.done;
-      expect(interrupted).toBe(true);
-      expect(res.code, res.stderr.slice(-2000)).toBe(130);
-      expect(res.stderr).toMatch(/regdesk: .*cancelled/);
-      expect((await cli(['exists', `${basic.host}/${repository}:v1`, ...basicArgs], withPassword())).code).toBe(3);
+      const from = await holdLayers();
+      try {
+        const run = startCli(['cp', `${from.host}/big/image:v1`, `${basic.host}/${repository}:v1`, '--concurrency', '1', ...basicArgs], { env: cliEnv(), ...withPassword() });
+        await from.held(1);
+        run.child.kill('SIGINT');
+        const res = await run.done;
+        expect(res.code, res.stderr.slice(-2000)).toBe(130);
+        expect(res.stderr).toMatch(/regdesk: .*cancelled/);
+        expect(res.stderr).not.toMatch(NOTE);
+        await from.abandoned(1);
+        expect((await cli(['exists', `${basic.host}/${repository}:v1`, ...basicArgs], withPassword())).code).toBe(3);
+      } finally {
+        await from.close();
+      }
     });
 
     it('the same Ctrl-C delivered twice (npm and npx forward it to a child that got it too) still cancels cleanly', async () => {
       // The upload session's DELETE is held, so the second signal arrives while the cancel is cleaning up.
-      const gate = await startGate(basic.url, (req) => req.method === 'DELETE');
+      const from = await holdLayers();
+      const to = await startGate(basic.url, (req) => req.method === 'DELETE');
       try {
-        const run = startCli(['cp', `${source.host}/big/image:v1`, `${gate.host}/cli/twice:v1`, '--concurrency', '1', ...basicArgs], { env: cliEnv(), ...withPassword() });
-        await expect.poll(() => gate.requests.some((r) => r.startsWith('POST /v2/cli/twice/blobs/uploads/')), { timeout: 30_000 }).toBe(true);
+        const run = startCli(['cp', `${from.host}/big/image:v1`, `${to.host}/cli/twice:v1`, '--concurrency', '1', ...basicArgs], { env: cliEnv(), ...withPassword() });
+        await from.held(1);
         run.child.kill('SIGINT');
-        await gate.held(1);
+        await to.held(1);
         run.child.kill('SIGINT');
-        gate.release();
+        await run.printed(NOTE);
+        to.release();
         const res = await run.done;
         expect(res.code, res.stderr.slice(-2000)).toBe(130);
-        // An immediate exit on the second signal would print nothing and leave the session open.
+        // An immediate exit on the second signal would print no outcome and leave the session open.
         expect(res.stderr).toMatch(/regdesk: .*cancelled/);
-        expect(gate.abandonedCount()).toBe(0);
+        expect(to.abandonedCount()).toBe(0);
+        expect(to.requests.filter((r) => r.startsWith('DELETE /v2/cli/twice/blobs/uploads/'))).toHaveLength(1);
       } finally {
-        await gate.close();
+        await Promise.all([from.close(), to.close()]);
+      }
+    });
+
+    it('a third signal quits at once, without waiting for the clean-up', async () => {
+      const from = await holdLayers();
+      const to = await startGate(basic.url, (req) => req.method === 'DELETE');
+      try {
+        const run = startCli(['cp', `${from.host}/big/image:v1`, `${to.host}/cli/thrice:v1`, '--concurrency', '1', ...basicArgs], { env: cliEnv(), ...withPassword() });
+        await from.held(1);
+        run.child.kill('SIGINT');
+        await to.held(1);
+        run.child.kill('SIGINT');
+        await run.printed(NOTE);
+        run.child.kill('SIGINT');
+        const res = await run.done;
+        expect(res.code, res.stderr.slice(-2000)).toBe(130);
+        // The DELETE was still held: the process left without its answer, and without reporting an outcome.
+        await to.abandoned(1);
+        expect(res.stderr).not.toMatch(/regdesk: .*cancelled/);
+      } finally {
+        await Promise.all([from.close(), to.close()]);
       }
     });
   });
