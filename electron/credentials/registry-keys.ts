@@ -3,6 +3,7 @@
  * `docker.io`, `ghcr.io`, `http://127.0.0.1:5000`) reduced to the `host[:port]`
  * the engine uses, with every Docker Hub alias folded into one.
  */
+import { parseRegistryHost } from '../registry/reference';
 
 /** The host the engine talks to for Docker Hub. */
 export const DOCKER_HUB = 'registry-1.docker.io';
@@ -25,17 +26,35 @@ export function isDockerHub(registry: string): boolean {
   return canonicalRegistry(registry) === DOCKER_HUB;
 }
 
-/** `ghcr.io` → `GHCR_IO`, `127.0.0.1:5000` → `127_0_0_1_5000`: the HOST part of REGISTRY_<HOST>_USERNAME. */
-export function envHostKey(registry: string): string {
-  return registry.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+/**
+ * The HOST part of REGISTRY_<HOST>_USERNAME: upper case, `.` and `:` → `_`, `-` → `__`
+ * (`ghcr.io` → `GHCR_IO`, `localhost:5000` → `LOCALHOST_5000`, `my-registry.corp` → `MY__REGISTRY_CORP`).
+ * No two registries share a key, so a variable meant for one host never reaches another
+ * (`registry.corp.com` and `registry-corp.com` differ). That holds because only valid hosts
+ * get a key: a label never starts or ends with `-`, so a run of `_` is either one `.` or `:`
+ * (one `_`) or k hyphens (2k `_`); and `.` or `:` before a final all-digit part cannot both be
+ * valid, since only an IPv4 address may end in an all-digit label. An IPv6 literal, or
+ * anything else that is not a registry host, has no key (undefined).
+ */
+export function envHostKey(registry: string): string | undefined {
+  let host: string;
+  try {
+    host = parseRegistryHost(registry);
+  } catch {
+    return undefined;
+  }
+  if (host.startsWith('[')) return undefined;
+  return host.toUpperCase().replace(/-/g, '__').replace(/[.:]/g, '_');
 }
 
 /**
  * The HOST parts tried for a registry, in order. Docker Hub answers to the
  * name people write (`REGISTRY_DOCKER_IO_*`) as well as to its API host
- * (`REGISTRY_REGISTRY_1_DOCKER_IO_*`), which wins when both are set.
+ * (`REGISTRY_REGISTRY__1_DOCKER_IO_*`), which wins when both are set.
  */
 export function envHostKeys(registry: string): string[] {
   const canonical = canonicalRegistry(registry);
-  return canonical === DOCKER_HUB ? [envHostKey(DOCKER_HUB), envHostKey('docker.io')] : [envHostKey(canonical)];
+  // `docker.io` parses as Docker Hub's API host, so its key is written out.
+  const keys = canonical === DOCKER_HUB ? [envHostKey(DOCKER_HUB), 'DOCKER_IO'] : [envHostKey(canonical)];
+  return keys.filter((key): key is string => key !== undefined);
 }

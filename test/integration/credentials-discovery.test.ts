@@ -9,6 +9,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { request } from 'undici';
+import { envHostKey } from '../../electron/credentials/registry-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushStandardFixtures } from '../rig/fixtures';
 import { DEFAULT_BASIC_USERS, startRegistry, type RigRegistry } from '../rig/registry';
@@ -34,7 +35,8 @@ afterAll(async () => {
   await Promise.all([basic?.stop(), token?.stop()]);
 });
 
-const envKey = (host: string): string => host.replace(/[^0-9A-Za-z]/g, '_').toUpperCase();
+/** The HOST part of REGISTRY_<HOST>_*: every rig registry is a loopback `ip:port`, which has one. */
+const envKey = (host: string): string => envHostKey(host)!;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const auths = (key: string, user: string, password: string) => ({ auths: { [key]: { auth: b64(`${user}:${password}`) } } });
 

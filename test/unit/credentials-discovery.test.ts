@@ -136,7 +136,41 @@ describe('registry keys', () => {
     expect(isDockerHub('ghcr.io')).toBe(false);
     expect(envHostKey('127.0.0.1:5000')).toBe('127_0_0_1_5000');
     expect(envHostKey('ghcr.io')).toBe('GHCR_IO');
-    expect(envHostKey('my-registry.corp:8443')).toBe('MY_REGISTRY_CORP_8443');
+    expect(envHostKey('localhost:5000')).toBe('LOCALHOST_5000');
+    expect(envHostKey('my-registry.corp:8443')).toBe('MY__REGISTRY_CORP_8443');
+    expect(envHostKey('xn--caf-dma.fr')).toBe('XN____CAF__DMA_FR');
+    expect(envHostKey('registry.corp.com')).toBe('REGISTRY_CORP_COM');
+    expect(envHostKey('registry-corp.com')).toBe('REGISTRY__CORP_COM');
+  });
+
+  it.each(['[::1]:5000', '[fe80::1]', 'bad host', 'a..b', '-a.b', 'a-.b', 'a.b:0', '1.2.3:4', ''])('%s has no REGISTRY_<HOST>_* key (not a host a key can name unambiguously)', (host) => {
+    expect(envHostKey(host)).toBeUndefined();
+  });
+
+  /**
+   * Every host of up to 7 characters from letters, digits, `.`, `-` and `:` that the
+   * reference parser accepts: no two get the same key. Short names are enough to meet
+   * every way two could meet (`a.a`/`a-a`, `a:1`/`a.1`, `1.1.1.1`/`1.1.1:1`).
+   */
+  it('no two registry hosts share a key (exhaustive over short hosts)', () => {
+    const alphabet = ['a', '1', '.', '-', ':'];
+    const byKey = new Map<string, string>();
+    let hosts = 0;
+    let layer = [''];
+    for (let length = 1; length <= 7; length++) {
+      layer = layer.flatMap((prefix) => alphabet.map((c) => prefix + c));
+      for (const host of layer) {
+        const key = envHostKey(host);
+        if (key === undefined) continue;
+        hosts++;
+        const other = byKey.get(key);
+        if (other !== undefined && other !== canonicalRegistry(host)) expect.fail(`${other} and ${host} share the key ${key}`);
+        byKey.set(key, canonicalRegistry(host));
+      }
+    }
+    expect(byKey.has('1_1_1_1')).toBe(true);
+    expect(byKey.get('A_1')).toBe('a:1');
+    expect(hosts).toBeGreaterThan(1000);
   });
 });
 
@@ -186,6 +220,26 @@ describe('each source on its own', () => {
     expect(await d.discover('quay.io')).toBeUndefined();
   });
 
+  it('REGISTRY_<HOST>_* for one host never reaches a look-alike host (`-` is written `__`)', async () => {
+    t.env.REGISTRY_REGISTRY_CORP_COM_USERNAME = 'dotted';
+    t.env.REGISTRY_REGISTRY_CORP_COM_PASSWORD = 'dotted-pw';
+    const d = discovery();
+    expect(await d.discover('registry.corp.com')).toMatchObject({ credential: { password: 'dotted-pw' }, detail: 'REGISTRY_REGISTRY_CORP_COM_PASSWORD' });
+    expect(await d.discover('registry-corp.com')).toBeUndefined();
+    expect(await d.discover('registry.corp-com')).toBeUndefined();
+    t.env.REGISTRY_REGISTRY__CORP_COM_USERNAME = 'hyphen';
+    t.env.REGISTRY_REGISTRY__CORP_COM_PASSWORD = 'hyphen-pw';
+    expect(await discovery().discover('registry-corp.com')).toMatchObject({ credential: { password: 'hyphen-pw' }, detail: 'REGISTRY_REGISTRY__CORP_COM_PASSWORD' });
+    expect(await discovery().discover('registry.corp.com')).toMatchObject({ credential: { password: 'dotted-pw' } });
+  });
+
+  it('a registry on a port and the same name with a numeric label never share variables', async () => {
+    t.env.REGISTRY_LOCALHOST_5000_USERNAME = 'lh';
+    t.env.REGISTRY_LOCALHOST_5000_PASSWORD = 'lh-pw';
+    expect(await discovery().discover('localhost:5000')).toMatchObject({ credential: { password: 'lh-pw' } });
+    expect(await discovery().discover('localhost.5000')).toBeUndefined();
+  });
+
   it('half a REGISTRY_<HOST>_* pair is ignored and hides nothing after it', async () => {
     dockerConfig(authsFor(REG, 'dc', 'dc-pw'));
     t.env[`${REG_ENV}_PASSWORD`] = 'lonely-pw';
@@ -195,15 +249,19 @@ describe('each source on its own', () => {
     expect(await discovery().discover(REG)).toMatchObject({ origin: 'docker-config', credential: { username: 'dc', password: 'dc-pw' } });
   });
 
-  it('Docker Hub: REGISTRY_REGISTRY_1_DOCKER_IO_* or REGISTRY_DOCKER_IO_*, the first winning, for every name of Docker Hub', async () => {
+  it('Docker Hub: REGISTRY_REGISTRY__1_DOCKER_IO_* or REGISTRY_DOCKER_IO_*, the first winning, for every name of Docker Hub', async () => {
     t.env.REGISTRY_DOCKER_IO_USERNAME = 'short';
     t.env.REGISTRY_DOCKER_IO_PASSWORD = 'short-pw';
     for (const name of ['docker.io', 'index.docker.io', DOCKER_HUB, 'https://index.docker.io/v1/']) {
       expect(await discovery().discover(name), name).toEqual({ credential: { username: 'short', password: 'short-pw' }, origin: 'env-registry', detail: 'REGISTRY_DOCKER_IO_PASSWORD' });
     }
-    t.env.REGISTRY_REGISTRY_1_DOCKER_IO_USERNAME = 'api';
-    t.env.REGISTRY_REGISTRY_1_DOCKER_IO_PASSWORD = 'api-pw';
-    expect(await discovery().discover('docker.io')).toMatchObject({ credential: { username: 'api', password: 'api-pw' }, detail: 'REGISTRY_REGISTRY_1_DOCKER_IO_PASSWORD' });
+    // The old spelling (before `-` became `__`) names a host under docker.io, not Docker Hub's API host.
+    t.env.REGISTRY_REGISTRY_1_DOCKER_IO_USERNAME = 'old';
+    t.env.REGISTRY_REGISTRY_1_DOCKER_IO_PASSWORD = 'old-pw';
+    expect(await discovery().discover('docker.io')).toMatchObject({ detail: 'REGISTRY_DOCKER_IO_PASSWORD' });
+    t.env.REGISTRY_REGISTRY__1_DOCKER_IO_USERNAME = 'api';
+    t.env.REGISTRY_REGISTRY__1_DOCKER_IO_PASSWORD = 'api-pw';
+    expect(await discovery().discover('docker.io')).toMatchObject({ credential: { username: 'api', password: 'api-pw' }, detail: 'REGISTRY_REGISTRY__1_DOCKER_IO_PASSWORD' });
     expect(await discovery().discover(REG)).toBeUndefined();
   });
 
@@ -359,7 +417,7 @@ describe('precedence: first hit wins', () => {
    */
   it.each([
     { registry: REG, envKey: REG_ENV, configKey: REG, helperUrl: REG, dockerEnv: false },
-    { registry: DOCKER_HUB, envKey: 'REGISTRY_REGISTRY_1_DOCKER_IO', configKey: DOCKER_HUB_CONFIG_KEY, helperUrl: DOCKER_HUB_CONFIG_KEY, dockerEnv: true },
+    { registry: DOCKER_HUB, envKey: 'REGISTRY_REGISTRY__1_DOCKER_IO', configKey: DOCKER_HUB_CONFIG_KEY, helperUrl: DOCKER_HUB_CONFIG_KEY, dockerEnv: true },
   ])('$registry: explicit > keychain > REGISTRY_<HOST>_* > DOCKER_* (Docker Hub) > docker helper > docker config > containers (runtime, config) > kubernetes', async (c) => {
     writeHelper('ladder', { [c.helperUrl]: { Username: 'u', Secret: 'pw-docker-helper' } });
     const dockerFile = join(t.dockerDir, 'config.json');
