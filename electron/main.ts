@@ -7,7 +7,7 @@
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, Notification, protocol, session, shell, Tray, type WebFrameMain } from 'electron';
 import ElectronStore from 'electron-store';
 import { setMaxListeners } from 'node:events';
-import { join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RegistryError } from '../shared/errors';
 import { createDiscovery } from './credentials/discovery';
@@ -17,7 +17,12 @@ import { createHandlers, dispatch } from './ipc/handlers';
 import { RegistryClient } from './registry/client';
 import { liveHostConfig, notifyingUpdates } from './settings/live-host-config';
 import { openSettings, settingsDir, type ConfLike } from './settings/settings-file';
-import { APP_ORIGIN, APP_SCHEME, isAppUrl, isSafeExternalUrl, windowOptions } from './window-options';
+import { menuTemplate } from './app-menu';
+import { isAllowedWindowRequest, rendererFile, withAppHeaders } from './app-protocol';
+import { APP_ORIGIN, APP_SCHEME, isAllowedExternalUrl, isAppUrl, windowOptions } from './window-options';
+
+// Chromium's remote-debugging switches would let a DevTools client into the window: an installed build refuses to start with them.
+const debuggingRefused = app.isPackaged && ['remote-debugging-port', 'remote-debugging-pipe'].some((name) => app.commandLine.hasSwitch(name));
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false } }]);
 
@@ -25,14 +30,13 @@ const rendererRoot = join(__dirname, 'renderer');
 // A copy's cancel signal fans out to every request in flight (up to 32 blobs, a plan's many HEADs): by design, not a leak.
 setMaxListeners(256);
 
-/** Serves the built renderer from our own scheme, never from file://, and never outside its folder. */
+/** Serves the built renderer from our own scheme, never from file://, never outside its folder, always with the app's CSP header. */
 function serveRenderer(): void {
-  protocol.handle(APP_SCHEME, (request) => {
-    const url = new URL(request.url);
-    const relative = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
-    const path = normalize(join(rendererRoot, relative));
-    if (url.host !== 'ui' || !path.startsWith(rendererRoot + sep)) return new Response('not found', { status: 404 });
-    return net.fetch(pathToFileURL(path).toString());
+  protocol.handle(APP_SCHEME, async (request) => {
+    const path = rendererFile(request.url, rendererRoot);
+    // A missing file is a network error from net.fetch: answer it as not found, like a path outside the folder.
+    const file = path ? await net.fetch(pathToFileURL(path).toString()).catch(() => undefined) : undefined;
+    return withAppHeaders(file ?? new Response('not found', { status: 404 }));
   });
 }
 
@@ -58,7 +62,7 @@ function createServices() {
 function createWindow(services: ReturnType<typeof createServices>): BrowserWindow {
   const state = services.settings.get().window;
   const win = new BrowserWindow({
-    ...windowOptions(join(__dirname, 'preload.cjs')),
+    ...windowOptions(join(__dirname, 'preload.cjs'), app.isPackaged),
     width: state.width,
     height: state.height,
     ...(state.x !== undefined && state.y !== undefined ? { x: state.x, y: state.y } : {}),
@@ -67,8 +71,8 @@ function createWindow(services: ReturnType<typeof createServices>): BrowserWindo
   win.webContents.on('will-navigate', (event) => event.preventDefault());
   win.webContents.on('will-attach-webview', (event) => event.preventDefault());
   win.webContents.setWindowOpenHandler(({ url }) => {
-    // Registry-supplied links (org.opencontainers.image.source) open in the OS browser, https only.
-    if (isSafeExternalUrl(url)) void shell.openExternal(url);
+    // Links (an image's org.opencontainers.image.source) open in the OS browser: https, allowed hosts only.
+    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   win.on('close', () => {
@@ -164,17 +168,10 @@ function start(): void {
   ses.setPermissionCheckHandler(() => false);
   // The renderer talks only through IPC: its own network requests are blocked.
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = details.url.startsWith(`${APP_SCHEME}://`) || details.url.startsWith('devtools://');
-    callback({ cancel: !allowed });
+    callback({ cancel: !isAllowedWindowRequest(details.url, app.isPackaged) });
   });
 
-  Menu.setApplicationMenu(Menu.buildFromTemplate([
-    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
-    { role: 'fileMenu' },
-    { role: 'editMenu' },
-    { role: 'viewMenu' },
-    { role: 'windowMenu' },
-  ]));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, app.isPackaged)));
 
   serveRenderer();
   createWindow(services);
@@ -183,7 +180,10 @@ function start(): void {
   });
 }
 
-if (!app.requestSingleInstanceLock()) {
+if (debuggingRefused) {
+  console.error('regdesk: remote debugging is not available in an installed build');
+  app.exit(1);
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {

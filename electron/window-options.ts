@@ -1,13 +1,15 @@
 /**
- * The BrowserWindow options of regdesk, kept apart from main.ts so a unit test
- * can assert them: the Electron binary does not run on our build machines.
+ * The BrowserWindow options of regdesk and the links it lets out, kept apart
+ * from main.ts so a unit test can assert them: the Electron binary does not
+ * run on our build machines.
  */
 import type { BrowserWindowConstructorOptions } from 'electron';
 
 export const APP_SCHEME = 'regdesk-app';
 export const APP_ORIGIN = `${APP_SCHEME}://ui`;
 
-export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+/** `packaged`: an installed build (app.isPackaged), where DevTools cannot be opened at all. */
+export function windowOptions(preloadPath: string, packaged: boolean): BrowserWindowConstructorOptions {
   return {
     width: 1280,
     height: 800,
@@ -26,6 +28,7 @@ export function windowOptions(preloadPath: string): BrowserWindowConstructorOpti
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      devTools: !packaged,
     },
   };
 }
@@ -41,11 +44,18 @@ export function isAppUrl(url: string | undefined): boolean {
   }
 }
 
-/** Links the app may hand to the OS browser: https only, no credentials in them. */
-export function isSafeExternalUrl(url: string): boolean {
+/**
+ * The only hosts whose pages the app hands to the OS browser: where image source
+ * labels (org.opencontainers.image.source) and registry pages usually point.
+ * Matched exactly: a subdomain or a look-alike (github.com.evil.example) is another host.
+ */
+export const EXTERNAL_HOSTS: readonly string[] = Object.freeze(['github.com', 'gitlab.com', 'hub.docker.com', 'docs.docker.com', 'quay.io']);
+
+/** Links the app may hand to the OS browser: https on the default port, an allowed host, no credentials in them. */
+export function isAllowedExternalUrl(url: string): boolean {
   try {
     const parsed = new URL(url);
-    return parsed.protocol === 'https:' && !parsed.username && !parsed.password && parsed.hostname.length > 0;
+    return parsed.protocol === 'https:' && !parsed.port && !parsed.username && !parsed.password && EXTERNAL_HOSTS.includes(parsed.hostname);
   } catch {
     return false;
   }
