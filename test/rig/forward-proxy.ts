@@ -21,8 +21,14 @@ export interface ForwardProxy {
   close(): Promise<void>;
 }
 
-export async function startForwardProxy(): Promise<ForwardProxy> {
+export interface ForwardProxyOptions {
+  /** Names the proxy resolves itself, as a proxy's own DNS would (e.g. `registry.test` → `127.0.0.1`). */
+  hosts?: Record<string, string>;
+}
+
+export async function startForwardProxy(options: ForwardProxyOptions = {}): Promise<ForwardProxy> {
   const requests: ProxiedRequest[] = [];
+  const resolve = (host: string): string => options.hosts?.[host] ?? host;
   const record = (req: IncomingMessage): void => {
     requests.push({ method: req.method ?? '', target: req.url ?? '', ...(req.headers['proxy-authorization'] ? { proxyAuthorization: req.headers['proxy-authorization'] } : {}) });
   };
@@ -32,7 +38,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     const target = new URL(req.url ?? '');
     const headers = { ...req.headers };
     delete headers['proxy-authorization'];
-    const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: `${target.pathname}${target.search}`, headers }, (up) => {
+    const out = httpRequest({ host: resolve(target.hostname), port: target.port, method: req.method, path: `${target.pathname}${target.search}`, headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
@@ -42,7 +48,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     record(req);
     const [host, port] = (req.url ?? '').split(/:(?=\d+$)/);
-    const upstream = connect(Number(port), host!, () => {
+    const upstream = connect(Number(port), resolve(host!), () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length) upstream.write(head);
       upstream.pipe(client);

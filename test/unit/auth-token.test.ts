@@ -5,8 +5,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { RegistryError } from '../../shared/errors';
-import { fetchToken, validateRealm, type TokenRequest } from '../../electron/registry/auth/token';
-import { TOKEN_SERVER_FAILURE } from '../../electron/registry/transport/network-errors';
+import { fetchToken, realmMustNotBeLocal, validateRealm, type TokenRequest } from '../../electron/registry/auth/token';
+import { ADDRESS_REFUSED_CODE, TOKEN_SERVER_FAILURE } from '../../electron/registry/transport/network-errors';
 import type { Fetch, RegistryRequest, RegistryResponse } from '../../electron/registry/transport/types';
 import { rejectionOf } from '../helpers/errors';
 
@@ -89,6 +89,51 @@ describe('validateRealm', () => {
   it('refuses an IPv4-mapped IPv6 realm that reaches the metadata service', () => {
     const err = errorOf(() => validateRealm('https://[::ffff:169.254.169.254]/token', REG_URL, REG));
     expect(err.message).toMatch(/link-local or metadata address; refused/);
+  });
+});
+
+describe('a realm on this machine (loopback)', () => {
+  it.each([
+    'https://127.0.0.1/token',
+    'https://127.1.2.3:8443/token',
+    'https://localhost:5001/token',
+    'https://LOCALHOST./token',
+    'https://auth.localhost/token',
+    'https://[::1]/token',
+    'https://[::ffff:127.0.0.1]/token',
+    'https://0.0.0.0/token',
+    'https://[::]/token',
+    'https://2130706433/token',
+  ])('%s, for a registry elsewhere: refused before anything is sent', (realm) => {
+    const err = errorOf(() => validateRealm(realm, REG_URL, REG));
+    expect(err.code).toBe('protocol');
+    expect(err.message).toMatch(/points at this machine \(loopback\) but the registry is elsewhere; refused/);
+    expect(err.context).toEqual({ registry: REG, registryCode: ADDRESS_REFUSED_CODE });
+    expect(err.hint).toMatch(/reach it as localhost:PORT/);
+  });
+
+  it.each(['http://127.0.0.1:5000/v2/', 'http://localhost:5000/v2/', 'http://[::1]:5000/v2/', 'http://0.0.0.0:5000/v2/'])(
+    'is fine for a registry on this machine too (%s)', (registryUrl) => {
+      expect(validateRealm('http://localhost:9000/token', new URL(registryUrl), 'local').host).toBe('localhost:9000');
+      expect(validateRealm('http://127.0.0.1:9000/token', new URL(registryUrl), 'local').host).toBe('127.0.0.1:9000');
+    },
+  );
+
+  it('a realm name that may resolve here is checked at connect time, unless the registry is local or the realm is on its own host name', () => {
+    expect(realmMustNotBeLocal(new URL('https://auth.example.com/token'), REG_URL)).toBe(true);
+    expect(realmMustNotBeLocal(new URL('https://registry.example.com:5001/token'), REG_URL)).toBe(false);
+    expect(realmMustNotBeLocal(new URL('https://auth.test/token'), new URL('http://127.0.0.1:5000/v2/'))).toBe(false);
+    expect(realmMustNotBeLocal(new URL('https://auth.test/token'), new URL('http://localhost:5000/v2/'))).toBe(false);
+  });
+
+  it('fetchToken asks the transport to refuse a realm name resolving here only when it must', async () => {
+    const elsewhere = scripted(answer(200, { token: 't' }));
+    await fetchToken(elsewhere.fetch, base());
+    expect(elsewhere.calls[0]).toMatchObject({ refuseLinkLocal: true, refuseLoopback: true });
+    const local = scripted(answer(200, { token: 't' }));
+    await fetchToken(local.fetch, base({ registry: '127.0.0.1:5000', registryUrl: new URL('http://127.0.0.1:5000/v2/'), challenge: { realm: 'http://auth.test:5001/token' } }));
+    expect(local.calls[0]!.refuseLinkLocal).toBe(true);
+    expect(local.calls[0]!.refuseLoopback).toBeUndefined();
   });
 });
 

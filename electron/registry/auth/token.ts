@@ -2,12 +2,14 @@
  * Fetches bearer tokens from a registry's token server (the Docker token spec
  * and its OAuth2 variant). The realm is checked before anything is sent: only
  * http(s), no user info, no link-local or metadata address, no https→http
- * downgrade. Token requests follow no redirects.
+ * downgrade, and not this machine (loopback) unless the registry is on it too:
+ * a registry elsewhere must not make us send a password to a local program.
+ * Token requests follow no redirects.
  */
 import { RegistryError } from '../../../shared/errors';
 import { MAX_TOKEN_BODY_BYTES, readBounded } from '../transport/body';
-import { isLinkLocalOrMetadata } from '../transport/hosts';
-import { isUntrustedCertificate, TOKEN_SERVER_FAILURE } from '../transport/network-errors';
+import { isLinkLocalOrMetadata, reachesThisMachine } from '../transport/hosts';
+import { ADDRESS_REFUSED_CODE, isUntrustedCertificate, LOOPBACK_REALM_HINT, TOKEN_SERVER_FAILURE } from '../transport/network-errors';
 import { redactUrl, scrubSecrets } from '../transport/redact';
 import type { Fetch } from '../transport/types';
 import { secretsOf, type Credential } from './credentials';
@@ -63,7 +65,20 @@ export function validateRealm(realm: string, registryUrl: URL, registry: string)
   if (isLinkLocalOrMetadata(url.hostname)) {
     throw new RegistryError('protocol', `${registry}: token realm points at a link-local or metadata address; refused`, where);
   }
+  if (reachesThisMachine(url.hostname) && !reachesThisMachine(registryUrl.hostname)) {
+    throw new RegistryError('protocol', `${registry}: token realm ${redactUrl(url)} points at this machine (loopback) but the registry is elsewhere; refused, nothing was sent`,
+      { ...where, registryCode: ADDRESS_REFUSED_CODE }, LOOPBACK_REALM_HINT);
+  }
   return url;
+}
+
+/**
+ * Whether the realm's name must not resolve to this machine either (checked as the connection is
+ * made): yes unless the registry is on this machine, or the realm is on the registry's own host name
+ * (which reaches wherever the registry's does).
+ */
+export function realmMustNotBeLocal(realm: URL, registryUrl: URL): boolean {
+  return !reachesThisMachine(registryUrl.hostname) && realm.hostname !== registryUrl.hostname;
 }
 
 interface TokenBody {
@@ -100,8 +115,14 @@ export async function fetchToken(fetch: Fetch, req: TokenRequest): Promise<Issue
   const now = req.now ?? Date.now;
   const realm = validateRealm(req.challenge.realm, req.registryUrl, req.registry);
   const cred = req.credential;
-  // The realm's name must not resolve to a link-local or metadata address either: checked as the connection is made.
-  const common = { registry: req.registry, refuseLinkLocal: true, ...(req.signal ? { signal: req.signal } : {}) };
+  // The realm's name must not resolve to a link-local or metadata address (nor, for a registry elsewhere, to
+  // this machine) either: checked as the connection is made.
+  const common = {
+    registry: req.registry,
+    refuseLinkLocal: true,
+    ...(realmMustNotBeLocal(realm, req.registryUrl) ? { refuseLoopback: true } : {}),
+    ...(req.signal ? { signal: req.signal } : {}),
+  };
   const where = { registry: req.registry };
 
   const send = async (method: 'GET' | 'POST'): Promise<{ status: number; bytes: Buffer }> => {

@@ -1,7 +1,7 @@
 /**
  * Facts about hosts that decide transport policy: loopback registries may fall
  * back to plain HTTP and are never proxied; link-local and cloud-metadata
- * addresses never receive credentials.
+ * addresses never receive credentials, nor does this machine when the registry is elsewhere.
  */
 import { isIP } from 'node:net';
 
@@ -30,6 +30,15 @@ export function isLoopbackHost(hostname: string): boolean {
   if (isIP(host) === 4) return host.startsWith('127.');
   if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host);
   return false;
+}
+
+/**
+ * Loopback, or the unspecified address (`0.0.0.0`, `::`), which a connection also takes to this machine.
+ * For deciding where a registry may send credentials; the HTTP fallback and proxying go by isLoopbackHost.
+ */
+export function reachesThisMachine(hostname: string): boolean {
+  const host = bare(hostname);
+  return isLoopbackHost(host) || host === '0.0.0.0' || (isIP(host) === 6 && /^[0:]+$/.test(host));
 }
 
 /** 169.254.0.0/16, fe80::/10, and the well-known metadata names: places a token must never be sent. */

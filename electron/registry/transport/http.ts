@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { tlsId } from './config-id';
 import { isLoopbackHost, isRegistryUrl } from './hosts';
 import { toRegistryError } from './network-errors';
-import { checkResolvesSafely, guardedLookup, systemLookup, type LookupFunction } from './resolve-guard';
+import { checkResolvesSafely, guardedLookup, systemLookup, type AddressGuard, type LookupFunction } from './resolve-guard';
 import { DEFAULT_TIMEOUTS, type Fetch, type RegistryHostConfig, type RegistryRequest, type TransportTimeouts } from './types';
 
 export interface HttpOptions {
@@ -61,18 +61,18 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
   const tlsConfigFor = (url: URL, registry: string): RegistryHostConfig =>
     options.hostConfig?.(isRegistryUrl(registry, url) ? registry : url.host) ?? {};
 
-  /** `guarded`: connections whose host name resolves to a link-local or metadata address are refused. */
-  const dispatcherFor = (url: URL, registry: string, guarded: boolean): Dispatcher => {
+  /** `guard`: connections whose host name resolves to a link-local or metadata address (and, if asked, loopback) are refused. */
+  const dispatcherFor = (url: URL, registry: string, guard: AddressGuard | undefined): Dispatcher => {
     const config = tlsConfigFor(url, registry);
     const loopback = isLoopbackHost(url.hostname);
-    const key = `${url.protocol}//${url.host}|${guarded}`;
+    const key = `${url.protocol}//${url.host}|${guard ? `guarded${guard.loopback ? '+loopback' : ''}` : 'open'}`;
     const tls = tlsId(config);
     const pooled = dispatchers.get(key);
     if (pooled?.tls === tls) return pooled.dispatcher;
     // The settings changed: requests under way finish on the old connections, which then close.
     if (pooled) pooled.dispatcher.close().catch(() => undefined);
     let dispatcher: Dispatcher;
-    const lookup = guarded ? guardedLookup(options.lookup ?? systemLookup) : options.lookup;
+    const lookup = guard ? guardedLookup(options.lookup ?? systemLookup, guard) : options.lookup;
     const connect = {
       timeout: timeouts.connectMs,
       ...(lookup ? { lookup } : {}),
@@ -91,17 +91,17 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
 
   const fetch: Fetch = async (req: RegistryRequest) => {
     const url = new URL(req.target);
-    const guarded = Boolean(req.refuseLinkLocal);
+    const guard: AddressGuard | undefined = req.refuseLinkLocal || req.refuseLoopback ? { loopback: Boolean(req.refuseLoopback) } : undefined;
     try {
       // Through a proxy the name is resolved there, out of our lookup's reach: check it here first.
-      if (guarded && proxied(isLoopbackHost(url.hostname)) && !isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
-        await checkResolvesSafely(url.hostname, options.lookup ?? systemLookup);
+      if (guard && proxied(isLoopbackHost(url.hostname)) && !isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
+        await checkResolvesSafely(url.hostname, options.lookup ?? systemLookup, guard);
       }
       const res = await request(url, {
         method: req.method,
         headers: { 'user-agent': options.userAgent ?? 'regdesk', ...req.headers },
         ...(req.body !== undefined ? { body: req.body } : {}),
-        dispatcher: dispatcherFor(url, req.registry, guarded),
+        dispatcher: dispatcherFor(url, req.registry, guard),
         headersTimeout: timeouts.headersMs,
         bodyTimeout: req.bodyTimeoutMs ?? timeouts.idleBodyMs,
         ...(req.signal ? { signal: req.signal } : {}),

@@ -34,8 +34,13 @@ export const TOKEN_SERVER_FAILURE = 'TOKEN_SERVER_UNREACHABLE';
 /** registryCode of a DNS name that does not exist. */
 export const HOST_NOT_FOUND = 'HOST_NOT_FOUND';
 
-/** registryCode of a connection refused because its host name resolved to a link-local or metadata address. */
+/** registryCode of a connection refused because of its address: link-local or metadata, or this machine for a registry elsewhere. */
 export const ADDRESS_REFUSED_CODE = 'ADDRESS_REFUSED';
+
+/** Why a token realm on this machine is refused for a registry that is not, and what to do. */
+export const LOOPBACK_REALM_HINT = 'regdesk never sends a registry\'s credentials to this machine when the registry itself is elsewhere '
+  + '(it could be another program listening here); check the registry\'s token realm and your DNS. '
+  + 'If the registry does run on this machine, reach it as localhost:PORT.';
 
 const TLS_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
@@ -119,7 +124,7 @@ export function toRegistryError(err: unknown, registry: string, repository?: str
   const refusedAddress = findCause(err, AddressRefusedError);
   if (refusedAddress) {
     return new RegistryError('protocol', `${registry}: ${refusedAddress.message}; refused, nothing was sent`, { ...where, registryCode: ADDRESS_REFUSED_CODE },
-      'regdesk never sends credentials to link-local or cloud-metadata addresses; check the registry\'s token realm and your DNS.');
+      refusedAddress.kind === 'loopback' ? LOOPBACK_REALM_HINT : 'regdesk never sends credentials to link-local or cloud-metadata addresses; check the registry\'s token realm and your DNS.');
   }
   const code = errorCode(err);
   if (code && TIMEOUT_CODES[code]) {

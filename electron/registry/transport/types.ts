@@ -39,6 +39,11 @@ export interface RegistryRequest {
    * address: set on requests that carry credentials to a host the registry named (token realms).
    */
   refuseLinkLocal?: boolean;
+  /**
+   * Also refuse a host that is, or resolves to, this machine (loopback): set on those requests
+   * when the registry that named the host is not on this machine itself.
+   */
+  refuseLoopback?: boolean;
 }
 
 export interface RegistryResponse {
