@@ -67,6 +67,8 @@ export interface ImageView {
       history: Array<{ created?: string; createdBy?: string; emptyLayer?: boolean; comment?: string }>;
     };
   };
+  /** Fields the registry served malformed, left out of this view (the manifest text above is as served). */
+  warnings?: string[];
 }
 
 export interface CopyJobView {

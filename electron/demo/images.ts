@@ -3,9 +3,10 @@
  * in Docker schema2 or OCI form: the samples of `regdesk serve --demo` and the
  * test rig's fixtures. Small by design.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { tar, type TarEntry } from './tar-writer';
+import { digestOf, type Digest } from '../registry/digest';
 
 export const MT = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -43,7 +44,7 @@ export interface RigManifest {
   config?: Record<string, unknown>;
 }
 
-export const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+export const sha256 = (bytes: Uint8Array): Digest => digestOf(bytes, 'sha256');
 
 const blob = (mediaType: string, bytes: Buffer): RigBlob => ({ digest: sha256(bytes), mediaType, bytes });
 const descriptor = (b: { digest: string; mediaType: string; bytes: Buffer }): Record<string, unknown> => ({

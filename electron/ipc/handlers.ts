@@ -198,8 +198,10 @@ async function imageView(client: RegistryClient, r: ParsedRequestOf<'image.get'>
     manifest: resolved.top.bytes.toString('utf8'),
     platforms: resolved.platforms.map((p) => ({ os: p.platform.os, architecture: p.platform.architecture, ...(p.platform.variant ? { variant: p.platform.variant } : {}), digest: p.digest, size: p.size })),
   };
+  let configWarnings: string[] | undefined;
   if (resolved.image) {
     const config = await client.imageConfig({ registry: r.registry, repository: r.repository }, resolved.image.parsed, { signal });
+    configWarnings = config.warnings;
     const summary = client.summarise(resolved.image.parsed);
     const c = config.config ?? {};
     view.image = {
@@ -228,6 +230,8 @@ async function imageView(client: RegistryClient, r: ParsedRequestOf<'image.get'>
       },
     };
   }
+  const warnings = [...(resolved.top.parsed.warnings ?? []), ...(resolved.image && resolved.image !== resolved.top ? resolved.image.parsed.warnings ?? [] : []), ...(configWarnings ?? [])];
+  if (warnings.length) view.warnings = warnings;
   return view;
 }
 

@@ -5,13 +5,13 @@
  */
 import { RegistryError } from '../../shared/errors';
 import { readSmallBlob, getBlob, headBlob, openBlob, type BlobTarget } from './api/blobs';
-import { platformsOf, selectPlatform, summarise, normaliseConfig, type ImageSummary, type PlatformEntry } from './api/image';
+import { platformsOf, selectPlatform, summarise, type ImageSummary, type PlatformEntry } from './api/image';
 import { catalogPages, collect, tagPages, type ListOptions } from './api/listings';
 import { deleteManifest, getManifest, headManifest, putManifest, type FetchedManifest, type ManifestHead, type ManifestTarget } from './api/manifests';
-import type { ImageConfig, ImageManifest } from './api/manifest-types';
+import { parseImageConfig, type Descriptor, type ImageConfig, type ImageManifest } from './api/manifest-types';
 import { catalogKey, ReadCache, tagDigestKey, tagsKey, type ReadCacheOptions } from './api/read-cache';
 import { listReferrers, type ReferrersResult } from './api/referrers';
-import { isDigest } from './digest';
+import { isDigest, shortDigest } from './digest';
 import { inParallel } from './parallel';
 import type { Platform } from './platform';
 import { MAX_CONFIG_BYTES } from './transport/body';
@@ -98,6 +98,20 @@ export class RegistryClient {
   }
 
   /**
+   * The manifest a descriptor points at (an index entry, a referrer): it must
+   * be exactly what the descriptor promised, digest (checked by getManifest)
+   * and size, or it is not used.
+   */
+  async getChildManifest(repo: RepositoryTarget, descriptor: Pick<Descriptor, 'digest' | 'size'>, options: Call & { mirrorable?: boolean } = {}): Promise<FetchedManifest> {
+    const child = await this.getManifest({ ...repo, reference: descriptor.digest }, options);
+    if (child.size !== descriptor.size) {
+      throw new RegistryError('digest_mismatch', `${repo.registry}: manifest ${shortDigest(descriptor.digest)} in ${repo.repository} is ${child.size} bytes, its descriptor says ${descriptor.size}`,
+        { registry: repo.registry, repository: repo.repository }, 'The registry served an index that does not describe its manifests; do not trust it.');
+    }
+    return child;
+  }
+
+  /**
    * HEAD a manifest; undefined when it does not exist. Tag answers are cached briefly unless `fresh`.
    * `mirrorable: false` asks the registry itself (a destination), never a mirror or a cached answer.
    */
@@ -142,11 +156,12 @@ export class RegistryClient {
     return headBlob(this.fetch, target, options);
   }
 
-  getBlob(target: BlobTarget, options: Call = {}) {
+  /** `expectedSize`: the descriptor's size; a registry that sends more fails the read as the bytes arrive. */
+  getBlob(target: BlobTarget, options: Call & { expectedSize?: number } = {}) {
     return getBlob(this.fetch, target, options);
   }
 
-  openBlob(target: BlobTarget, options: Call & { offset?: number } = {}) {
+  openBlob(target: BlobTarget, options: Call & { offset?: number; expectedSize?: number } = {}) {
     return openBlob(this.fetch, target, options);
   }
 
@@ -169,26 +184,39 @@ export class RegistryClient {
     const platforms = platformsOf(top.parsed);
     if (!options.platform) return { top, platforms };
     const platform = selectPlatform(top.parsed, options.platform, context);
-    const image = await this.getManifest({ ...target, reference: platform.digest }, options);
+    const image = await this.getChildManifest(context, platform, options);
     if (image.parsed.kind !== 'image') {
       throw new RegistryError('protocol', `${target.registry}: the ${platform.digest} entry of the index is not an image manifest`, context);
     }
     return { top, platforms, image: image as ResolvedImage['image'] & object, platform };
   }
 
-  /** An image manifest's config, read whole (bounded) and verified; cached by digest. */
+  /**
+   * An image manifest's config exactly as the registry stores it, read whole
+   * (bounded by the descriptor's size and the config cap) and verified.
+   */
+  imageConfigBytes(repo: RepositoryTarget, manifest: ImageManifest, options: Call = {}): Promise<Buffer> {
+    const { digest, size } = manifest.config;
+    if (size > MAX_CONFIG_BYTES) {
+      return Promise.reject(new RegistryError('protocol', `${repo.registry}: the image config ${shortDigest(digest)} is ${size} bytes, more than regdesk reads (${MAX_CONFIG_BYTES})`, repo));
+    }
+    return readSmallBlob(this.fetch, { ...repo, digest }, size, options);
+  }
+
+  /** An image manifest's config in the shape regdesk shows (what is malformed is left out, with warnings); cached by digest. */
   async imageConfig(repo: RepositoryTarget, manifest: ImageManifest, options: Call = {}): Promise<ImageConfig> {
     const scope = `${repo.registry}/${repo.repository}`;
     const digest = manifest.config.digest;
     const cached = this.cache?.getByDigest<ImageConfig>(scope, digest);
     if (cached) return cached;
-    const bytes = await readSmallBlob(this.fetch, { ...repo, digest }, MAX_CONFIG_BYTES, options);
-    let config: ImageConfig;
+    const bytes = await this.imageConfigBytes(repo, manifest, options);
+    let raw: unknown;
     try {
-      config = normaliseConfig(JSON.parse(bytes.toString('utf8')));
+      raw = JSON.parse(bytes.toString('utf8'));
     } catch {
       throw new RegistryError('protocol', `${repo.registry}: the image config ${digest} is not valid JSON`, repo);
     }
+    const config = parseImageConfig(raw, `config ${shortDigest(digest)}`);
     this.cache?.putByDigest(scope, digest, config, bytes.length * 3);
     return config;
   }

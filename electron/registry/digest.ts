@@ -15,12 +15,13 @@ const MAX_DIGEST = 7 + 128;
 // Lower case only: the digest is compared as a string and used as a cache and file key.
 const PATTERN = /^(sha256|sha512):([0-9a-f]+)$/;
 
-export interface Digest {
-  readonly algorithm: DigestAlgorithm;
-  readonly hex: string;
-  /** `algorithm:hex`, the form used on the wire. */
-  toString(): string;
-}
+declare const DIGEST: unique symbol;
+/**
+ * `algorithm:hex` as it travels on the wire, in JSON and in URLs. Only the
+ * parser (`parseDigest`, `isDigest`, `digestOf`) makes one, so a string that
+ * reaches a URL or a file path as a Digest has passed the strict grammar.
+ */
+export type Digest = string & { readonly [DIGEST]: true };
 
 /** Quotes user input for an error message: bounded, control characters made visible. */
 function quote(input: string): string {
@@ -38,37 +39,43 @@ function match(input: unknown): { algorithm: DigestAlgorithm; hex: string } | un
 }
 
 export function parseDigest(input: string): Digest {
-  const m = match(input);
-  if (!m) {
+  if (!match(input)) {
     throw new RegistryError('invalid_reference', `invalid digest "${quote(String(input))}"`, { part: 'digest' },
       'A digest is "sha256:" followed by 64 lower-case hex digits (or "sha512:" and 128), e.g. from `docker buildx imagetools inspect`.');
   }
-  const text = `${m.algorithm}:${m.hex}`;
-  return Object.freeze({ algorithm: m.algorithm, hex: m.hex, toString: () => text });
+  return input as Digest;
 }
 
-export function isDigest(input: unknown): input is string {
+export function isDigest(input: unknown): input is Digest {
   return match(input) !== undefined;
 }
 
+/** The algorithm and hex parts of a parsed digest (the layout's `blobs/<algorithm>/<hex>`). */
+export function digestParts(digest: Digest): { algorithm: DigestAlgorithm; hex: string } {
+  const colon = digest.indexOf(':');
+  return { algorithm: digest.slice(0, colon) as DigestAlgorithm, hex: digest.slice(colon + 1) };
+}
+
 /** `sha256:3f2a9c1b4e5d`: the algorithm and the first 12 hex digits, for display. Throws on a non-digest. */
-export function shortDigest(digest: Digest | string): string {
-  const d = typeof digest === 'string' ? parseDigest(digest) : digest;
+export function shortDigest(digest: string): string {
+  const d = digestParts(parseDigest(digest));
   return `${d.algorithm}:${d.hex.slice(0, 12)}`;
 }
 
-export function digestOf(bytes: Uint8Array, algorithm: DigestAlgorithm = 'sha256'): string {
-  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
+export function digestOf(bytes: Uint8Array, algorithm: DigestAlgorithm = 'sha256'): Digest {
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}` as Digest;
 }
 
 /** Hashes bytes as they stream and checks them against the expected digest at the end. */
 export class DigestVerifier {
   private readonly hash: Hash;
   private count = 0;
-  private actual: string | undefined;
+  private actual: Digest | undefined;
+  private readonly algorithm: DigestAlgorithm;
 
   constructor(readonly expected: Digest) {
-    this.hash = createHash(expected.algorithm);
+    this.algorithm = digestParts(expected).algorithm;
+    this.hash = createHash(this.algorithm);
   }
 
   update(chunk: Uint8Array): void {
@@ -84,14 +91,14 @@ export class DigestVerifier {
   }
 
   /** The digest of what was seen. Finishes the hash: later `update` calls throw, later `digest`/`verify` calls reuse it. */
-  digest(): string {
-    this.actual ??= `${this.expected.algorithm}:${this.hash.digest('hex')}`;
+  digest(): Digest {
+    this.actual ??= `${this.algorithm}:${this.hash.digest('hex')}` as Digest;
     return this.actual;
   }
 
   verify(): void {
     const actual = this.digest();
-    if (actual !== this.expected.toString()) {
+    if (actual !== this.expected) {
       throw new RegistryError('digest_mismatch',
         `content digest mismatch: expected ${shortDigest(this.expected)}, got ${shortDigest(actual)} after ${this.count} bytes`, {},
         'The data was altered or truncated on the way; it was not used. Retry; if it persists, the registry is serving corrupt content.');

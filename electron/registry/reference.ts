@@ -11,7 +11,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { RegistryError } from '../../shared/errors';
-import { parseDigest } from './digest';
+import { parseDigest, type Digest } from './digest';
 
 /** Where Docker Hub requests go; `docker.io` and `index.docker.io` are aliases of it. */
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
@@ -26,13 +26,20 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 type Part = 'host' | 'repository' | 'tag' | 'digest';
 
+declare const TAG_BRAND: unique symbol;
+declare const REPOSITORY_BRAND: unique symbol;
+/** A tag that passed the tag grammar: only this module's parsers make one (it goes into URLs). */
+export type Tag = string & { readonly [TAG_BRAND]: true };
+/** A repository path that passed the distribution grammar: only this module's parsers make one. */
+export type RepositoryName = string & { readonly [REPOSITORY_BRAND]: true };
+
 export interface ImageReference {
   /** `host[:port]` the requests go to (Docker Hub: `registry-1.docker.io`). */
   readonly registry: string;
   /** Full repository path on that registry (Docker Hub official images: `library/nginx`). */
-  readonly repository: string;
-  readonly tag?: string;
-  readonly digest?: string;
+  readonly repository: RepositoryName;
+  readonly tag?: Tag;
+  readonly digest?: Digest;
   /** Canonical full form: `registry-1.docker.io/library/nginx:1.25`. Parses back to the same reference. */
   toString(): string;
   /** Short display form as Docker shows it: `nginx:1.25`, `user/app@sha256:…`, `ghcr.io/o/r:t`. */
@@ -41,7 +48,7 @@ export interface ImageReference {
 
 export interface RepositoryReference {
   readonly registry: string;
-  readonly repository: string;
+  readonly repository: RepositoryName;
   toString(): string;
   familiar(): string;
 }
@@ -204,7 +211,7 @@ function checkRepository(repository: string): void {
   }
 }
 
-function splitName(name: string): { registry: string; repository: string } {
+function splitName(name: string): { registry: string; repository: RepositoryName } {
   const slash = name.indexOf('/');
   let registry = DOCKER_HUB_HOST;
   let given = 'docker.io';
@@ -219,7 +226,7 @@ function splitName(name: string): { registry: string; repository: string } {
     throw invalid('repository', `image name too long (${given.length + 1 + repository.length} characters, limit ${MAX_NAME} including the host)`);
   }
   if (registry === DOCKER_HUB_HOST && !repository.includes('/')) repository = `library/${repository}`;
-  return { registry, repository };
+  return { registry, repository: repository as RepositoryName };
 }
 
 function familiarName(registry: string, repository: string): string {
@@ -235,13 +242,13 @@ function precheck(input: unknown, what: string): string {
   return text;
 }
 
-function checkTag(tag: string): string {
+function checkTag(tag: string): Tag {
   if (!tag) throw invalid('tag', 'empty tag after ":"');
   if (tag.length > MAX_TAG) throw invalid('tag', `tag "${quote(tag)}" is longer than ${MAX_TAG} characters`);
   const bad = badChar(tag);
   if (bad) throw invalid('tag', `tag "${quote(tag)}" contains ${bad}`);
   if (!TAG.test(tag)) throw invalid('tag', `invalid tag "${quote(tag)}"`);
-  return tag;
+  return tag as Tag;
 }
 
 /** Parses `[host[:port]/]repository[:tag][@digest]`; see ParseReferenceOptions for the default tag. */
@@ -259,7 +266,7 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   }
   const { registry, repository } = splitName(name);
   let tag = tagText !== undefined ? checkTag(tagText) : undefined;
-  const digest = digestText !== undefined ? parseDigest(digestText).toString() : undefined;
+  const digest = digestText !== undefined ? parseDigest(digestText) : undefined;
   if (tag === undefined && digest === undefined && options.defaultTag !== false) tag = checkTag(options.defaultTag ?? 'latest');
 
   const suffix = `${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
@@ -280,24 +287,24 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
  * the IPC contract and the UI carry it: checked like the path of a reference,
  * with no Docker Hub shorthand applied (it is the registry's own name).
  */
-export function checkRepositoryName(input: string): string {
+export function checkRepositoryName(input: string): RepositoryName {
   const text = precheck(input, 'repository');
   checkRepository(text);
   if (text.length > MAX_NAME) throw invalid('repository', `repository name too long (${text.length} characters, limit ${MAX_NAME})`);
-  return text;
+  return text as RepositoryName;
 }
 
 /** A tag given on its own (a copy's destination tag). */
-export function parseTag(input: string): string {
+export function parseTag(input: string): Tag {
   return checkTag(typeof input === 'string' ? input : '');
 }
 
 /** The reference part of a manifest URL given on its own: a tag, or a digest (which holds a ":"). */
-export function parseTagOrDigest(input: string): string {
+export function parseTagOrDigest(input: string): Tag | Digest {
   const text = typeof input === 'string' ? input : '';
   if (!text) throw invalid('tag', 'empty tag or digest');
   if (text.length > MAX_INPUT) throw invalid('tag', `tag or digest too long (${text.length} characters)`);
-  return text.includes(':') ? parseDigest(text).toString() : checkTag(text);
+  return text.includes(':') ? parseDigest(text) : checkTag(text);
 }
 
 /** `[host[:port]/]repository` only: a tag or digest here is an error. */

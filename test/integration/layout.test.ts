@@ -294,7 +294,7 @@ describe('broken layouts tag nothing', () => {
     await writeFile(join(dir, 'index.json'), JSON.stringify(index));
     const err = await importImage(client, dir, { registry: dest.host, repository: 'broken/hostile' }).catch((e: unknown) => e);
     expect(isRegistryError(err, 'protocol')).toBe(true);
-    expect((err as Error).message).toContain('invalid digest');
+    expect((err as Error).message).toContain('manifests[0].digest is not a valid digest');
     await noTag('broken/hostile', multi.tag);
   });
 

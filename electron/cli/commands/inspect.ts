@@ -21,11 +21,12 @@ export async function catalog(ctx: CliContext): Promise<number> {
   const [registryArg] = expectPositionals(ctx.parsed, ['REGISTRY'], 'catalog');
   const { host } = parseRegistryUrl(registryArg!);
   const client = await ctx.client();
+  const options = { signal: ctx.signal, onWarning: ctx.warn };
   if (ctx.json) {
-    ctx.printJson({ repositories: await client.catalog(host, { signal: ctx.signal }) });
+    ctx.printJson({ repositories: await client.catalog(host, options) });
     return 0;
   }
-  for await (const page of client.catalogPages(host, { signal: ctx.signal })) ctx.printLines(page);
+  for await (const page of client.catalogPages(host, options)) ctx.printLines(page);
   return 0;
 }
 
@@ -35,7 +36,7 @@ export async function tags(ctx: CliContext): Promise<number> {
   const sort = stringFlag(ctx.parsed, 'sort');
   if (sort !== undefined && sort !== 'semver' && sort !== 'alpha') throw usageError(`--sort must be semver or alpha, not ${sort.slice(0, 20)}`);
   const client = await ctx.client();
-  let list = await client.tags(repo, { signal: ctx.signal });
+  let list: string[] = await client.tags(repo, { signal: ctx.signal, onWarning: ctx.warn });
   if (sort === 'alpha') list = [...list].sort();
   if (sort === 'semver') list = sortTagsByVersion(list);
   if (ctx.json) ctx.printJson({ name: repo.repository, tags: list });
@@ -78,8 +79,25 @@ export async function manifest(ctx: CliContext, raw: boolean): Promise<number> {
     ctx.io.stdout.write(chosen.bytes);
     return 0;
   }
-  ctx.printJson(JSON.parse(chosen.bytes.toString('utf8')));
+  printDocument(ctx, chosen.bytes);
   return 0;
+}
+
+/**
+ * A manifest or config as served, indented. The document is checked against its
+ * digest but may still be hostile: one too deeply nested to re-indent is printed
+ * exactly as served, with a warning, instead of crashing the command.
+ */
+function printDocument(ctx: CliContext, bytes: Buffer): void {
+  let text: string;
+  try {
+    text = `${JSON.stringify(JSON.parse(bytes.toString('utf8')), null, 2)}\n`;
+  } catch {
+    ctx.warn('the document is too deeply nested to indent; printed as served');
+    ctx.io.stdout.write(bytes);
+    return;
+  }
+  ctx.io.stdout.write(text);
 }
 
 export async function config(ctx: CliContext): Promise<number> {
@@ -89,7 +107,7 @@ export async function config(ctx: CliContext): Promise<number> {
   let resolved = await resolveImage(ctx, ref, platformFlag(ctx));
   if (!resolved.image) resolved = await resolveImage(ctx, ref, hostPlatform());
   const image = resolved.image!.parsed as ImageManifest;
-  ctx.printJson(await client.imageConfig({ registry: ref.registry, repository: ref.repository }, image, { signal: ctx.signal }));
+  printDocument(ctx, await client.imageConfigBytes({ registry: ref.registry, repository: ref.repository }, image, { signal: ctx.signal }));
   return 0;
 }
 

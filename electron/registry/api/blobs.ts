@@ -6,11 +6,12 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { RegistryError } from '../../../shared/errors';
 import { pullScope } from '../auth/scopes';
-import { DigestVerifier, parseDigest } from '../digest';
-import { readBounded } from '../transport/body';
+import { DigestVerifier } from '../digest';
+import { discard, readBounded } from '../transport/body';
 import { toRegistryError } from '../transport/network-errors';
 import { errorForStatus } from '../transport/status-errors';
 import type { Fetch } from '../transport/types';
+import { parseBlobTarget, v2Path } from './paths';
 
 export interface BlobTarget {
   registry: string;
@@ -22,16 +23,22 @@ interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** A read against a descriptor: more bytes than its size fail the read as they arrive, and end the request. */
+interface SizedRead {
+  /** The descriptor's size; absent or -1 when unknown. */
+  expectedSize?: number;
+}
+
 const describe = (t: BlobTarget): string => `blob ${t.digest} in ${t.repository}`;
 
 /**
  * Does this registry hold the blob? Always asked of the registry itself, never a
  * mirror: the answer decides what a copy may skip uploading there.
  */
-export async function headBlob(fetch: Fetch, t: BlobTarget, options: CallOptions = {}): Promise<{ size: number } | undefined> {
-  parseDigest(t.digest);
+export async function headBlob(fetch: Fetch, target: BlobTarget, options: CallOptions = {}): Promise<{ size: number } | undefined> {
+  const t = parseBlobTarget(target);
   const where = { registry: t.registry, repository: t.repository };
-  const res = await fetch({ ...where, method: 'HEAD', target: `/v2/${t.repository}/blobs/${t.digest}`, scopes: [pullScope(t.repository)], mirrorable: false, ...(options.signal ? { signal: options.signal } : {}) });
+  const res = await fetch({ ...where, method: 'HEAD', target: v2Path.blob(t.repository, t.digest), scopes: [pullScope(t.repository)], mirrorable: false, ...(options.signal ? { signal: options.signal } : {}) });
   await res.body.dump();
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });
@@ -60,14 +67,14 @@ function totalFromContentRange(value: string | undefined, offset: number): numbe
  * the blob is asked for again from 0. A 200 means the registry restarted from
  * 0; either way `offset` in the result says where the stream starts.
  */
-export async function openBlob(fetch: Fetch, t: BlobTarget, options: CallOptions & { offset?: number } = {}): Promise<BlobBody> {
-  parseDigest(t.digest);
+export async function openBlob(fetch: Fetch, target: BlobTarget, options: CallOptions & SizedRead & { offset?: number } = {}): Promise<BlobBody> {
+  const t = parseBlobTarget(target);
   const where = { registry: t.registry, repository: t.repository };
   const offset = options.offset ?? 0;
   const res = await fetch({
     ...where,
     method: 'GET',
-    target: `/v2/${t.repository}/blobs/${t.digest}`,
+    target: v2Path.blob(t.repository, t.digest),
     scopes: [pullScope(t.repository)],
     mirrorable: true,
     ...(offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {}),
@@ -86,9 +93,21 @@ export async function openBlob(fetch: Fetch, t: BlobTarget, options: CallOptions
   } else if (res.status !== 200) {
     throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });
   }
+  const expected = options.expectedSize ?? -1;
+  const oversized = (detail: string): RegistryError => new RegistryError('digest_mismatch',
+    `${t.registry}: ${describe(t)} is larger than its descriptor says (${expected} bytes; ${detail})`, where,
+    'The registry served more than the manifest says the blob holds; it was not used.');
+  if (expected >= 0 && Number.isSafeInteger(size) && size > expected) {
+    discard(res);
+    throw oversized(`the registry announced ${size}`);
+  }
   const stream = res.body as unknown as Readable;
+  let position = start;
   const typed = new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
+      position += chunk.length;
+      // Failing here destroys `typed`, and with it the request: nothing past the descriptor's size is read.
+      if (expected >= 0 && position > expected) return done(oversized(`${position} bytes arrived`));
       done(null, chunk);
     },
   });
@@ -106,7 +125,7 @@ export async function openBlob(fetch: Fetch, t: BlobTarget, options: CallOptions
  * `digest_mismatch` at the end if the bytes are not the blob they claim to be.
  */
 export function verifyingStream(t: BlobTarget, expectedSize?: number): Transform & { bytes(): number } {
-  const verifier = new DigestVerifier(parseDigest(t.digest));
+  const verifier = new DigestVerifier(parseBlobTarget(t).digest);
   const stream = new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       verifier.update(chunk);
@@ -129,9 +148,9 @@ export function verifyingStream(t: BlobTarget, expectedSize?: number): Transform
 }
 
 /** A whole blob, streamed and verified. */
-export async function getBlob(fetch: Fetch, t: BlobTarget, options: CallOptions = {}): Promise<{ stream: Readable; size: number }> {
+export async function getBlob(fetch: Fetch, t: BlobTarget, options: CallOptions & SizedRead = {}): Promise<{ stream: Readable; size: number }> {
   const body = await openBlob(fetch, t, options);
-  const verified = verifyingStream(t, body.size);
+  const verified = verifyingStream(t, options.expectedSize ?? body.size);
   body.stream.on('error', (err) => verified.destroy(err));
   verified.on('close', () => {
     if (!body.stream.destroyed) body.stream.destroy();
@@ -141,12 +160,13 @@ export async function getBlob(fetch: Fetch, t: BlobTarget, options: CallOptions 
 }
 
 /** A small blob (a config) read whole, bounded and verified. */
-export async function readSmallBlob(fetch: Fetch, t: BlobTarget, limit: number, options: CallOptions = {}): Promise<Buffer> {
+export async function readSmallBlob(fetch: Fetch, target: BlobTarget, limit: number, options: CallOptions = {}): Promise<Buffer> {
+  const t = parseBlobTarget(target);
   const where = { registry: t.registry, repository: t.repository };
-  const res = await fetch({ ...where, method: 'GET', target: `/v2/${t.repository}/blobs/${t.digest}`, scopes: [pullScope(t.repository)], mirrorable: true, ...(options.signal ? { signal: options.signal } : {}) });
+  const res = await fetch({ ...where, method: 'GET', target: v2Path.blob(t.repository, t.digest), scopes: [pullScope(t.repository)], mirrorable: true, ...(options.signal ? { signal: options.signal } : {}) });
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });
   const bytes = await readBounded(res, limit, { ...where, what: describe(t) });
-  const verifier = new DigestVerifier(parseDigest(t.digest));
+  const verifier = new DigestVerifier(t.digest);
   verifier.update(bytes);
   try {
     verifier.verify();

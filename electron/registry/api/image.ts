@@ -5,11 +5,12 @@
  */
 import { RegistryError } from '../../../shared/errors';
 import { comparePlatforms, formatPlatform, isAttestation, platformMatches, type Platform } from '../platform';
-import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './manifest-types';
+import type { Digest } from '../digest';
+import type { Descriptor, ImageIndex, ImageManifest } from './manifest-types';
 
 export interface PlatformEntry {
   platform: Platform;
-  digest: string;
+  digest: Digest;
   mediaType: string;
   size: number;
   attestation: boolean;
@@ -51,7 +52,7 @@ export function selectPlatform(index: ImageIndex, wanted: Platform, context: { r
 }
 
 export interface LayerInfo {
-  digest: string;
+  digest: Digest;
   mediaType: string;
   size: number;
 }
@@ -66,12 +67,6 @@ export interface ImageSummary {
 export function summarise(manifest: ImageManifest): ImageSummary {
   const layers = manifest.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size }));
   return { config: manifest.config, layers, totalSize: manifest.config.size + layers.reduce((sum, l) => sum + l.size, 0) };
-}
-
-/** A config's fields with the nulls and absences of real-world images smoothed out. */
-export function normaliseConfig(raw: unknown): ImageConfig {
-  if (typeof raw !== 'object' || raw === null) return {};
-  return raw as ImageConfig;
 }
 
 /** Platforms sorted by (os, architecture, variant): the order of a deterministic subset index. */

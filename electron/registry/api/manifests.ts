@@ -6,12 +6,13 @@
  */
 import { RegistryError } from '../../../shared/errors';
 import { deleteScope, pullScope, pushScope } from '../auth/scopes';
-import { digestOf, isDigest, parseDigest } from '../digest';
+import { digestOf, digestParts, isDigest, type Digest } from '../digest';
 import { MANIFEST_ACCEPT, MEDIA_TYPES } from '../media-types';
 import { MAX_MANIFEST_BYTES, readBounded } from '../transport/body';
 import { errorForStatus } from '../transport/status-errors';
 import type { Fetch, RegistryRequest, RegistryResponse } from '../transport/types';
 import { parseManifest, type ParsedManifest } from './manifest-types';
+import { describeReference, parseManifestTarget, v2Path, type ParsedManifestTarget } from './paths';
 
 export interface ManifestTarget {
   registry: string;
@@ -21,7 +22,7 @@ export interface ManifestTarget {
 }
 
 export interface ManifestHead {
-  digest: string;
+  digest: Digest;
   mediaType: string;
   size: number;
 }
@@ -44,7 +45,7 @@ interface ReadOptions extends CallOptions {
   mirrorable?: boolean;
 }
 
-const describe = (t: ManifestTarget): string => `manifest ${t.repository}${isDigest(t.reference) ? '@' : ':'}${t.reference}`;
+const describe = (t: ManifestTarget): string => `manifest ${describeReference(t.repository, t.reference)}`;
 
 /** Content-Type without parameters; generic types are left to the document's own mediaType field. */
 function contentType(res: RegistryResponse): string | undefined {
@@ -53,20 +54,21 @@ function contentType(res: RegistryResponse): string | undefined {
   return value;
 }
 
-function checkDigest(t: ManifestTarget, bytes: Buffer, header: string | undefined): string {
+function checkDigest(t: ParsedManifestTarget, bytes: Buffer, header: string | undefined): Digest {
   const where = { registry: t.registry, repository: t.repository };
-  const asked = isDigest(t.reference) ? parseDigest(t.reference) : undefined;
-  const algorithm = asked?.algorithm ?? (header && isDigest(header) ? parseDigest(header).algorithm : 'sha256');
+  const asked = isDigest(t.reference) ? t.reference : undefined;
+  const chosen = asked ?? (header && isDigest(header) ? header : undefined);
+  const algorithm = chosen ? digestParts(chosen).algorithm : 'sha256';
   const actual = digestOf(bytes, algorithm);
-  if (asked && actual !== asked.toString()) {
+  if (asked && actual !== asked) {
     throw new RegistryError('digest_mismatch', `${t.registry}: ${describe(t)} has digest ${actual}, not the one asked for`, where,
       'The registry served other content than requested; do not trust it.');
   }
   if (header) {
     if (!isDigest(header)) throw new RegistryError('protocol', `${t.registry}: malformed Docker-Content-Digest header on ${describe(t)}`, where);
-    const headerDigest = parseDigest(header);
-    const check = headerDigest.algorithm === algorithm ? actual : digestOf(bytes, headerDigest.algorithm);
-    if (check !== headerDigest.toString()) {
+    const headerAlgorithm = digestParts(header).algorithm;
+    const check = headerAlgorithm === algorithm ? actual : digestOf(bytes, headerAlgorithm);
+    if (check !== header) {
       throw new RegistryError('digest_mismatch', `${t.registry}: Docker-Content-Digest of ${describe(t)} does not match its content`, where,
         'The registry or a proxy altered the manifest; do not trust it.');
     }
@@ -84,12 +86,12 @@ function mediaTypeOf(res: RegistryResponse, parsed: ParsedManifest): string {
 }
 
 /** GET and HEAD of a manifest: every format we read, pull scope, and mirrors allowed unless refused. */
-function readRequest(t: ManifestTarget, method: 'GET' | 'HEAD', options: ReadOptions): RegistryRequest {
+function readRequest(t: ParsedManifestTarget, method: 'GET' | 'HEAD', options: ReadOptions): RegistryRequest {
   return {
     registry: t.registry,
     repository: t.repository,
     method,
-    target: `/v2/${t.repository}/manifests/${t.reference}`,
+    target: v2Path.manifest(t.repository, t.reference),
     headers: { accept: MANIFEST_ACCEPT },
     scopes: [pullScope(t.repository)],
     mirrorable: options.mirrorable ?? true,
@@ -97,7 +99,8 @@ function readRequest(t: ManifestTarget, method: 'GET' | 'HEAD', options: ReadOpt
   };
 }
 
-export async function getManifest(fetch: Fetch, t: ManifestTarget, options: ReadOptions = {}): Promise<FetchedManifest> {
+export async function getManifest(fetch: Fetch, target: ManifestTarget, options: ReadOptions = {}): Promise<FetchedManifest> {
+  const t = parseManifestTarget(target);
   const where = { registry: t.registry, repository: t.repository };
   const res = await fetch(readRequest(t, 'GET', options));
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'manifest' });
@@ -108,7 +111,8 @@ export async function getManifest(fetch: Fetch, t: ManifestTarget, options: Read
 }
 
 /** HEAD: digest, media type and size without the body. Undefined when the manifest does not exist. */
-export async function headManifest(fetch: Fetch, t: ManifestTarget, options: ReadOptions = {}): Promise<ManifestHead | undefined> {
+export async function headManifest(fetch: Fetch, target: ManifestTarget, options: ReadOptions = {}): Promise<ManifestHead | undefined> {
+  const t = parseManifestTarget(target);
   const where = { registry: t.registry, repository: t.repository };
   const res = await fetch(readRequest(t, 'HEAD', options));
   await res.body.dump();
@@ -129,16 +133,17 @@ export async function headManifest(fetch: Fetch, t: ManifestTarget, options: Rea
 }
 
 /** PUT the exact bytes with Content-Type = media type, so the digest at the destination equals ours. */
-export async function putManifest(fetch: Fetch, t: ManifestTarget, bytes: Buffer, mediaType: string, options: CallOptions = {}): Promise<string> {
+export async function putManifest(fetch: Fetch, target: ManifestTarget, bytes: Buffer, mediaType: string, options: CallOptions = {}): Promise<Digest> {
+  const t = parseManifestTarget(target);
   const where = { registry: t.registry, repository: t.repository };
   const digest = isDigest(t.reference) ? t.reference : digestOf(bytes, 'sha256');
-  if (isDigest(t.reference) && digestOf(bytes, parseDigest(t.reference).algorithm) !== t.reference) {
+  if (isDigest(t.reference) && digestOf(bytes, digestParts(t.reference).algorithm) !== t.reference) {
     throw new RegistryError('digest_mismatch', `refusing to push ${describe(t)}: the bytes have another digest`, where);
   }
   const res = await fetch({
     ...where,
     method: 'PUT',
-    target: `/v2/${t.repository}/manifests/${t.reference}`,
+    target: v2Path.manifest(t.repository, t.reference),
     headers: { 'content-type': mediaType },
     body: bytes,
     scopes: [pushScope(t.repository)],
@@ -147,13 +152,14 @@ export async function putManifest(fetch: Fetch, t: ManifestTarget, bytes: Buffer
   if (res.status !== 201 && res.status !== 200 && res.status !== 202) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'repository' });
   await res.body.dump();
   const answered = res.headers['docker-content-digest'];
-  if (answered && isDigest(answered) && parseDigest(answered).algorithm === parseDigest(digest).algorithm && answered !== digest) {
+  if (answered && isDigest(answered) && digestParts(answered).algorithm === digestParts(digest).algorithm && answered !== digest) {
     throw new RegistryError('digest_mismatch', `${t.registry}: the registry stored ${describe(t)} under another digest`, where);
   }
   return digest;
 }
 
-export async function deleteManifest(fetch: Fetch, t: ManifestTarget, options: CallOptions = {}): Promise<void> {
+export async function deleteManifest(fetch: Fetch, target: ManifestTarget, options: CallOptions = {}): Promise<void> {
+  const t = parseManifestTarget(target);
   const where = { registry: t.registry, repository: t.repository };
   if (!isDigest(t.reference)) {
     throw new RegistryError('invalid_reference', 'a manifest is deleted by digest, not by tag', { ...where, part: 'digest' }, 'Resolve the tag to its digest first (regdesk digest).');
@@ -161,7 +167,7 @@ export async function deleteManifest(fetch: Fetch, t: ManifestTarget, options: C
   const res = await fetch({
     ...where,
     method: 'DELETE',
-    target: `/v2/${t.repository}/manifests/${t.reference}`,
+    target: v2Path.manifest(t.repository, t.reference),
     scopes: [deleteScope(t.repository)],
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -5,13 +5,14 @@
  */
 import { RegistryError } from '../../../shared/errors';
 import { pullScope } from '../auth/scopes';
-import { parseDigest } from '../digest';
+import { digestParts, parseDigest } from '../digest';
 import { MEDIA_TYPES } from '../media-types';
 import { MAX_MANIFEST_BYTES, readBounded } from '../transport/body';
 import { errorForStatus } from '../transport/status-errors';
 import type { Fetch } from '../transport/types';
 import { parseManifest, type Descriptor } from './manifest-types';
 import { getManifest } from './manifests';
+import { parseBlobTarget, v2Path } from './paths';
 
 export interface ReferrersTarget {
   registry: string;
@@ -28,19 +29,19 @@ export interface ReferrersResult {
 
 /** The fallback tag of the referrers tag schema: `sha256:abc…` → `sha256-abc…`. */
 export function referrersTag(digest: string): string {
-  const d = parseDigest(digest);
+  const d = digestParts(parseDigest(digest));
   return `${d.algorithm}-${d.hex}`;
 }
 
-export async function listReferrers(fetch: Fetch, t: ReferrersTarget, options: { artifactType?: string; signal?: AbortSignal } = {}): Promise<ReferrersResult> {
-  parseDigest(t.digest);
+export async function listReferrers(fetch: Fetch, target: ReferrersTarget, options: { artifactType?: string; signal?: AbortSignal } = {}): Promise<ReferrersResult> {
+  const t = parseBlobTarget(target);
   const where = { registry: t.registry, repository: t.repository };
   const filter = (list: Descriptor[]): Descriptor[] => (options.artifactType ? list.filter((d) => d.artifactType === options.artifactType) : list);
   const query = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : '';
   const res = await fetch({
     ...where,
     method: 'GET',
-    target: `/v2/${t.repository}/referrers/${t.digest}${query}`,
+    target: `${v2Path.referrers(t.repository, t.digest)}${query}`,
     headers: { accept: MEDIA_TYPES.ociIndex },
     scopes: [pullScope(t.repository)],
     ...(options.signal ? { signal: options.signal } : {}),

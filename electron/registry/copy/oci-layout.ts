@@ -26,7 +26,7 @@ import type { RegistryClient } from '../client';
 import type { Descriptor, ImageIndex, ParsedManifest } from '../api/manifest-types';
 import { parseManifest } from '../api/manifest-types';
 import type { FetchedManifest } from '../api/manifests';
-import { DigestVerifier, digestOf, isDigest, parseDigest, type Digest } from '../digest';
+import { DigestVerifier, digestOf, digestParts, isDigest, parseDigest, type Digest } from '../digest';
 import { MEDIA_TYPES } from '../media-types';
 import { inParallel } from '../parallel';
 import { formatPlatform, isAttestation, platformMatches, type Platform } from '../platform';
@@ -122,8 +122,8 @@ function checkAbort(signal: AbortSignal | undefined, what: string): void {
 const retryable = (err: unknown): boolean => isRegistryError(err) && (err.code === 'network' || err.code === 'timeout');
 
 /** `blobs/<alg>/<hex>`: built from a parsed digest only, so no descriptor can name a path of its choosing. */
-export function blobPath(digest: string | Digest): string {
-  const d = typeof digest === 'string' ? parseDigest(digest) : digest;
+export function blobPath(digest: string): string {
+  const d = digestParts(parseDigest(digest));
   return `blobs/${d.algorithm}/${d.hex}`;
 }
 
@@ -166,14 +166,15 @@ async function* verified(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 }
 
 /** A registry blob as a stream of chunks, resumed with a ranged GET when the connection breaks midway. */
-async function* download(client: RegistryClient, target: { registry: string; repository: string; digest: string }, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+async function* download(client: RegistryClient, target: { registry: string; repository: string; digest: string }, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
   let position = 0;
   let failures = 0;
   for (;;) {
     checkAbort(signal, 'export');
     let body;
     try {
-      body = await client.openBlob(target, { ...call(signal), offset: position });
+      // The descriptor's size: a registry that sends more is stopped as the bytes arrive.
+      body = await client.openBlob(target, { ...call(signal), offset: position, expectedSize: size });
     } catch (err) {
       if (!retryable(err) || ++failures >= DOWNLOAD_ATTEMPTS) throw err;
       await abortableSleep(250 * failures, signal).catch(() => undefined);
@@ -237,7 +238,7 @@ async function writeAtomic(path: string, data: Buffer | AsyncIterable<Buffer>): 
 // Export
 
 interface ManifestFile {
-  digest: string;
+  digest: Digest;
   mediaType: string;
   bytes: Buffer;
 }
@@ -283,7 +284,7 @@ async function collect(client: RegistryClient, source: LayoutImageSource, option
   const walkEntries = async (entries: Descriptor[], depth: number): Promise<void> => {
     const children: FetchedManifest[] = [];
     await inParallel(entries, 8, async (d, i) => {
-      children[i] = await client.getManifest({ ...src, reference: d.digest }, call(signal));
+      children[i] = await client.getChildManifest(src, d, call(signal));
     });
     for (const child of children) await walk(child, depth);
   };
@@ -297,11 +298,11 @@ async function collect(client: RegistryClient, source: LayoutImageSource, option
     platforms = entries.filter((d) => !isAttestation(d) && d.platform).map((d) => platformRef(d)!);
     if (wanted && entries.length === 1) {
       // One platform: its manifest is the image, no index (as cp does).
-      const child = await client.getManifest({ ...src, reference: entries[0]!.digest }, call(signal));
+      const child = await client.getChildManifest(src, entries[0]!, call(signal));
       await walk(child, 1);
       final = file(child);
     } else if (wanted) {
-      const chosen = new Set(entries.map((d) => d.digest));
+      const chosen = new Set<string>(entries.map((d) => d.digest));
       const attestations = index.manifests.filter((d) => isAttestation(d) && chosen.has(d.annotations?.['vnd.docker.reference.digest'] ?? ''));
       await walkEntries([...entries, ...attestations], 1);
       const bytes = subsetIndex(index, entries, top.mediaType);
@@ -392,7 +393,7 @@ async function directorySink(dest: string, concurrency: number): Promise<LayoutS
   if (!(await lstat(join(dest, 'oci-layout')).catch(() => undefined))) await writeAtomic(join(dest, 'oci-layout'), layoutFile());
   const made = new Set<string>();
   const pathOf = async (digest: string): Promise<string> => {
-    const d = parseDigest(digest);
+    const d = digestParts(parseDigest(digest));
     const folder = join(dest, 'blobs', d.algorithm);
     if (!made.has(folder)) {
       await mkdir(folder, { recursive: true });
@@ -443,7 +444,7 @@ async function tarSink(dest: string): Promise<LayoutSink> {
       const d = parseDigest(blob.digest);
       written.add(blob.digest);
       await folder('blobs/');
-      await folder(`blobs/${d.algorithm}/`);
+      await folder(`blobs/${digestParts(d).algorithm}/`);
       await tar.add(entry(blobPath(d), blob.size), data);
     },
     commit: async (top) => {
@@ -489,7 +490,7 @@ export async function exportImage(client: RegistryClient, source: LayoutImageSou
       }
       progress.setState(blob.digest, 'uploading');
       const where = describeImage(src);
-      await sink.write(blob, verified(download(client, { ...src, digest: blob.digest }, signal), blob, where, (n) => progress.addBytes(blob.digest, n)));
+      await sink.write(blob, verified(download(client, { ...src, digest: blob.digest }, blob.size, signal), blob, where, (n) => progress.addBytes(blob.digest, n)));
       bytes += blob.size;
       progress.setState(blob.digest, 'done');
     });

@@ -67,7 +67,7 @@ export function platformRef(d: Descriptor): PlatformRef | undefined {
 /** A new index with the chosen entries, sorted, plus the attestations that describe them. Deterministic bytes. */
 export function subsetIndex(index: ImageIndex, chosen: Descriptor[], mediaType: string): Buffer {
   const sorted = [...chosen].sort((a, b) => comparePlatforms(platformRef(a)!, platformRef(b)!));
-  const digests = new Set(sorted.map((d) => d.digest));
+  const digests = new Set<string>(sorted.map((d) => d.digest));
   const attestations = index.manifests.filter((d) => isAttestation(d) && digests.has(d.annotations?.['vnd.docker.reference.digest'] ?? ''));
   const doc: Record<string, unknown> = { schemaVersion: 2, mediaType, manifests: [...sorted, ...attestations] };
   if (index.annotations) doc.annotations = index.annotations;
@@ -112,16 +112,16 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
     const index = top.parsed;
     const wanted = request.platforms === undefined || request.platforms === 'all' ? undefined : request.platforms;
     const entries = wanted ? chooseEntries(index, wanted, source) : index.manifests;
-    const keepAttestations = new Set(entries.map((d) => d.digest));
+    const keepAttestations = new Set<string>(entries.map((d) => d.digest));
     const withAttestations = wanted ? [...entries, ...index.manifests.filter((d) => isAttestation(d) && keepAttestations.has(d.annotations?.['vnd.docker.reference.digest'] ?? ''))] : entries;
     await inParallel(withAttestations, 8, async (d) => {
-      const child = await client.getManifest({ ...src, reference: d.digest }, call);
+      const child = await client.getChildManifest(src, d, call);
       if (child.parsed.kind !== 'image') throw new RegistryError('unsupported', `${source.registry}: nested indexes are not copied (${d.digest})`, src);
       images.push(child);
       manifests.push(planned(child, isAttestation(d) ? 'attestation' : 'image', platformRef(d)));
     });
     // inParallel finishes in any order: push children in index order.
-    const order = new Map(withAttestations.map((d, i) => [d.digest, i]));
+    const order = new Map<string, number>(withAttestations.map((d, i) => [d.digest, i]));
     manifests.sort((a, b) => order.get(a.digest)! - order.get(b.digest)!);
     platforms = entries.filter((d) => !isAttestation(d) && d.platform).map((d) => platformRef(d)!);
     if (wanted && entries.length === 1) {
@@ -164,7 +164,7 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
       const found = await client.referrers({ ...src, digest: subject }, call);
       for (const d of found.referrers) {
         if (manifests.some((m) => m.digest === d.digest)) continue;
-        const referrer = await client.getManifest({ ...src, reference: d.digest }, call);
+        const referrer = await client.getChildManifest(src, d, call);
         addBlobs(referrer);
         manifests.push(planned(referrer, 'referrer'));
       }

@@ -7,6 +7,9 @@
 import type { Readable } from 'node:stream';
 import { RegistryError } from '../../../shared/errors';
 import { mergeScopes, pullScope, pushScope } from '../auth/scopes';
+import { v2Path } from '../api/paths';
+import { parseDigest } from '../digest';
+import { checkRepositoryName } from '../reference';
 import { errorForStatus } from '../transport/status-errors';
 import type { Fetch, RegistryResponse } from '../transport/types';
 
@@ -53,13 +56,15 @@ function sessionFrom(res: RegistryResponse, target: UploadTarget, previous?: Upl
 
 /** Opens an upload session, or mounts `mount.digest` from `mount.from` (201: done; 202: the registry opened a session instead). */
 export async function startUpload(fetch: Fetch, target: UploadTarget, options: { mount?: { digest: string; from: string }; signal?: AbortSignal } = {}): Promise<StartResult> {
-  const where = { registry: target.registry, repository: target.repository };
-  const query = options.mount ? `?mount=${options.mount.digest}&from=${encodeURIComponent(options.mount.from)}` : '';
+  const repository = checkRepositoryName(target.repository);
+  const where = { registry: target.registry, repository };
+  const mount = options.mount ? { digest: parseDigest(options.mount.digest), from: checkRepositoryName(options.mount.from) } : undefined;
+  const query = mount ? `?mount=${mount.digest}&from=${encodeURIComponent(mount.from)}` : '';
   const res = await fetch({
     ...where,
     method: 'POST',
-    target: `/v2/${target.repository}/blobs/uploads/${query}`,
-    scopes: mergeScopes([pushScope(target.repository)], options.mount ? [pullScope(options.mount.from)] : []),
+    target: `${v2Path.uploads(repository)}${query}`,
+    scopes: mergeScopes([pushScope(repository)], mount ? [pullScope(mount.from)] : []),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (res.status === 201 && options.mount) {
@@ -73,7 +78,7 @@ export async function startUpload(fetch: Fetch, target: UploadTarget, options: {
 
 function withDigest(location: string, digest: string): string {
   const url = new URL(location);
-  url.searchParams.set('digest', digest);
+  url.searchParams.set('digest', parseDigest(digest));
   return url.toString();
 }
 

@@ -32,6 +32,17 @@ function Referrers({ registry, repository, digest }: { registry: string; reposit
   );
 }
 
+/** Fields the registry served malformed: left out of the view, and said so (the manifest tab shows the text as served). */
+function ServedWarnings({ warnings }: { warnings: string[] }) {
+  if (!warnings.length) return null;
+  return (
+    <div className="served-warnings" role="note" aria-label="Left out">
+      <strong>Some of what the registry served is malformed and is not shown:</strong>
+      <ul>{warnings.map((w) => <li key={w}>{w}</li>)}</ul>
+    </div>
+  );
+}
+
 const TABS = ['layers', 'config', 'history', 'referrers', 'manifest'] as const;
 type Tab = (typeof TABS)[number];
 
@@ -55,6 +66,7 @@ export function ImageDetails({ registry, repository, tag, onSignIn }: { registry
         <h2 title={`${registry}/${repository}:${tag}`}>{repository}:{tag}</h2>
         <WatchButton image={{ registry, repository, tag }} />
       </header>
+      <ServedWarnings warnings={[...new Set([...(data.warnings ?? []), ...(shown !== top ? shown.data?.warnings ?? [] : [])])]} />
       <dl className="facts">
         <dt>Digest</dt><dd><Copyable text={data.digest} /></dd>
         <dt>Media type</dt><dd>{data.mediaType}</dd>
