@@ -5,6 +5,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { pushManyRepos, pushManyTags, pushStandardFixtures, type StandardFixtures } from './rig/fixtures';
+import { setUpNetworkAddress } from './rig/network-address';
 import { startRegistry } from './rig/registry';
 
 export interface SharedRig {
@@ -44,5 +45,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await registry.stop();
     throw err;
   }
-  return () => registry.stop();
+  const network = await setUpNetworkAddress();
+  project.provide('networkAddress', network.value);
+  return async () => {
+    await network.release();
+    await registry.stop();
+  };
 }

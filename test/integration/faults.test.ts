@@ -6,7 +6,7 @@
  * nothing written. Upload faults: upload-faults.test.ts.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isRegistryError, type RegistryError } from '../../shared/errors';
@@ -14,6 +14,7 @@ import { RegistryClient, type RegistryClientOptions } from '../../electron/regis
 import { copyImage } from '../../electron/registry/copy/copy';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { pushImage, type PushedImage } from '../rig/fixtures';
+import { networkAddress } from '../rig/network-address';
 import { buildImage, defaultLayers } from '../../electron/demo/images';
 import { makeTlsFiles, type TlsFiles } from '../rig/certs';
 import { DEFAULT_BASIC_USERS, startRegistry, type RigRegistry } from '../rig/registry';
@@ -315,10 +316,10 @@ describe('https and plain http', () => {
   });
 
   // A registry on this machine's own network address is not loopback: plain http is allowed only when it is marked insecure.
-  const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-  it.skipIf(!external)('credentials never go over plain http to a registry that is neither loopback nor marked insecure', async () => {
+  it('credentials never go over plain http to a registry that is neither loopback nor marked insecure', async () => {
+    const external = networkAddress();
     const basic = await startRegistry({ auth: { kind: 'basic', users: DEFAULT_BASIC_USERS } });
-    const onNetwork = await startFaultProxy(basic.url, { address: external! });
+    const onNetwork = await startFaultProxy(basic.url, { address: external });
     const clientWith = (insecure: boolean) => new RegistryClient({
       ...fast,
       credentials: async (host) => (host === onNetwork.host ? { username: 'tester', password } : undefined),

@@ -6,7 +6,6 @@
  * real registries; nothing is restarted between the edits.
  */
 import { writeFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
@@ -14,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../electron/demo/images';
 import { TOKEN_HEADER } from '../../electron/ipc/serve';
 import { startFaultProxy } from '../rig/fault-proxy';
+import { networkAddress } from '../rig/network-address';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { cliEnv, startServe, type Serve } from '../helpers/cli';
@@ -58,9 +58,8 @@ describe('registry settings edited while serve runs', () => {
   });
 
   // Plain HTTP is always allowed to loopback; a registry on this machine's network address shows the insecure flag at work.
-  const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-  it.skipIf(!external)('the insecure flag switched on allows plain HTTP at once; switched off, the remembered http is forgotten', async () => {
-    const onNetwork = await startFaultProxy(plain.url, { address: external! });
+  it('the insecure flag switched on allows plain HTTP at once; switched off, the remembered http is forgotten', async () => {
+    const onNetwork = await startFaultProxy(plain.url, { address: networkAddress() });
     try {
       const host = onNetwork.host;
       expect(await rpc('registries.ping', { host })).toMatchObject({ ok: false, error: { code: 'network' } });
