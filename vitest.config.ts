@@ -25,6 +25,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           // One run-wide registry holds the expensive fixtures (1,050 repositories, 1,200 tags).
           globalSetup: ['test/global-setup.ts'],
+          // A page error or console error in an e2e test fails it.
+          setupFiles: ['test/helpers/page-problems.setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

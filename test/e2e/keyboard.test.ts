@@ -23,7 +23,6 @@ beforeAll(async () => {
   serve = await startServe(['--registry', host]);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
-  page.on('pageerror', (err) => console.error('page error:', err.message));
 });
 afterAll(async () => {
   await browser?.close();

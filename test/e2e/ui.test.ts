@@ -33,7 +33,6 @@ beforeAll(async () => {
   serve = await startServe(['--registry', rig.registry.host, '--registry', destination.host, '--registry', catalogless.host]);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 860 }, colorScheme: 'light' });
-  page.on('pageerror', (err) => console.error('page error:', err.message));
 });
 afterAll(async () => {
   await browser?.close();

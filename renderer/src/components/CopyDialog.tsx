@@ -3,6 +3,7 @@ import type { CopyPlanSummary } from '../../../shared/copy';
 import { formatPlatformRef, humanBytes } from '../../../shared/format';
 import { useAction, useCall } from '../api';
 import { useDialogFocus } from '../keyboard';
+import { failuresShown } from '../shown-failures';
 import { ErrorView } from './ErrorView';
 import type { DraggedImage } from './Sidebar';
 
@@ -74,12 +75,12 @@ export function CopyDialog({ draft, onClose, onStarted }: { draft: CopyDraft; on
         {(planner.error || starter.error) && <ErrorView error={planner.error ?? starter.error} />}
         <div className="dialog-actions">
           <button onClick={onClose}>Cancel</button>
-          {!plan && single && <button onClick={async () => setPlan(await planner.mutateAsync(request(single, tag || single)))} disabled={planner.isPending}>{planner.isPending ? 'Planning…' : 'Plan'}</button>}
-          <button className="primary" disabled={starter.isPending || (!!single && !plan)} onClick={async () => {
+          {!plan && single && <button onClick={failuresShown(async () => setPlan(await planner.mutateAsync(request(single, tag || single))))} disabled={planner.isPending}>{planner.isPending ? 'Planning…' : 'Plan'}</button>}
+          <button className="primary" disabled={starter.isPending || (!!single && !plan)} onClick={failuresShown(async () => {
             const ids: string[] = [];
             for (const [from, to] of tags) ids.push((await starter.mutateAsync(request(from!, to!))).id);
             onStarted(ids);
-          }}>Start</button>
+          })}>Start</button>
         </div>
       </div>
     </div>

@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import type { RegistryView } from '../../../shared/contract';
 import { useAction } from '../api';
 import { useDialogFocus } from '../keyboard';
+import { failuresShown } from '../shown-failures';
 import { ErrorView } from './ErrorView';
 
 /** Queries whose answers may change once a registry's credentials or scheme change. */
@@ -37,13 +38,13 @@ export function AddRegistry({ onDone, initialHost = '' }: { onDone: (host: strin
     <form
       className="registry-form"
       aria-label="Add a registry"
-      onSubmit={async (e) => {
+      onSubmit={failuresShown(async (e) => {
         e.preventDefault();
         const view = await add.mutateAsync({ host: host.trim(), insecure });
         if (username && password) await login.mutateAsync({ host: view.host, username, password });
         setPassword('');
         onDone(view.host);
-      }}
+      })}
     >
       <input aria-label="Registry address" placeholder="registry.example.com:5000" value={host} onChange={(e) => setHost(e.target.value)} required />
       <Credentials username={username} password={password} onUsername={setUsername} onPassword={setPassword} />
@@ -80,13 +81,13 @@ export function EditRegistry({ registry, onDone, onRemoved }: { registry: Regist
       ref={ref}
       className="registry-form edit"
       aria-label={`Edit ${registry.name}`}
-      onSubmit={async (e) => {
+      onSubmit={failuresShown(async (e) => {
         e.preventDefault();
         await update.mutateAsync({ host: registry.host, name: name.trim(), insecure });
         if (password) await login.mutateAsync({ host: registry.host, username, password });
         setPassword('');
         onDone();
-      }}
+      })}
     >
       <div className="form-host" title={registry.host}>{registry.host}</div>
       <input aria-label="Display name" placeholder={`name (default: ${registry.host})`} value={name} onChange={(e) => setName(e.target.value)} data-autofocus />
@@ -100,9 +101,9 @@ export function EditRegistry({ registry, onDone, onRemoved }: { registry: Regist
       {error && <ErrorView error={error} />}
       <div className="dialog-actions">
         {registry.credentials?.origin === 'keychain' && (
-          <button type="button" disabled={busy} onClick={async () => { await logout.mutateAsync({ host: registry.host }); onDone(); }}>Sign out</button>
+          <button type="button" disabled={busy} onClick={failuresShown(async () => { await logout.mutateAsync({ host: registry.host }); onDone(); })}>Sign out</button>
         )}
-        <button type="button" className="danger" disabled={busy} onClick={async () => { await remove.mutateAsync({ host: registry.host }); onDone(); onRemoved(); }}>Remove</button>
+        <button type="button" className="danger" disabled={busy} onClick={failuresShown(async () => { await remove.mutateAsync({ host: registry.host }); onDone(); onRemoved(); })}>Remove</button>
         <span className="spacer" />
         <button type="button" onClick={onDone}>Cancel</button>
         <button type="submit" className="primary" disabled={busy}>{login.isPending ? 'Checking…' : 'Save'}</button>

@@ -4,6 +4,7 @@ import { formatPlatformRef } from '../../../shared/format';
 import { parseTagVersion } from '../../../shared/versions';
 import { useAction, useCall } from '../api';
 import { useDialogFocus } from '../keyboard';
+import { failuresShown } from '../shown-failures';
 import { ErrorView } from './ErrorView';
 
 export type WatchRule = WatchView['rule'];
@@ -51,12 +52,12 @@ export function WatchForm({ image, existing, onDone }: { image: OpenImage; exist
   return (
     <form
       className="watch-form"
-      onSubmit={async (e) => {
+      onSubmit={failuresShown(async (e) => {
         e.preventDefault();
         if (existing) await update.mutateAsync({ id: existing.id, rule, platform: platform || null });
         else await add.mutateAsync({ image: `${image.registry}/${image.repository}:${image.tag}`, rule, ...(platform ? { platform } : {}) });
         onDone();
-      }}
+      })}
     >
       <fieldset>
         <legend>Tell me about</legend>
@@ -80,7 +81,7 @@ export function WatchForm({ image, existing, onDone }: { image: OpenImage; exist
       {error && <ErrorView error={error} />}
       <div className="dialog-actions">
         {existing && (
-          <button type="button" className="danger" disabled={busy} onClick={async () => { await remove.mutateAsync({ id: existing.id }); onDone(); }}>Unwatch</button>
+          <button type="button" className="danger" disabled={busy} onClick={failuresShown(async () => { await remove.mutateAsync({ id: existing.id }); onDone(); })}>Unwatch</button>
         )}
         <span className="spacer" />
         <button type="button" onClick={onDone}>Cancel</button>
