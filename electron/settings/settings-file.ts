@@ -1,8 +1,11 @@
 /**
  * Opens the settings file shared by the app (electron-store) and the CLI
- * (a plain JSON file store): same folder, same file, same schema. A corrupt or invalid file is
- * moved aside as a backup and replaced by defaults, and the caller gets a
- * notice to show: never a crash.
+ * (a plain JSON file store): same folder, same file, same schema. Opening never
+ * writes the file: a command that only reads cannot undo what the app saved
+ * meanwhile, and works where the folder is read-only. A file from an older version
+ * is migrated in memory and saved in the new form with the next update. A corrupt
+ * or invalid file is moved aside as a backup (defaults are used), and the caller
+ * gets a notice to show: never a crash.
  */
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -36,29 +39,30 @@ export function settingsDir(env: NodeJS.ProcessEnv = process.env, platform: Node
   return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'regdesk');
 }
 
-/** `stale`: the file is missing, was reset or migrated, or lacks defaults, so it is written back once. */
-type Loaded = { settings: Settings; notice?: string; stale: boolean };
+type Loaded = { settings: Settings; notice?: string };
 
 /** Reads and checks the file before conf/electron-store see it (they would throw on bad JSON). */
 function loadChecked(path: string, now: () => Date): Loaded {
-  if (!existsSync(path)) return { settings: defaultSettings(), stale: true };
+  if (!existsSync(path)) return { settings: defaultSettings() };
   let problem: string;
   try {
     const raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('not a JSON object');
     const checked = SettingsSchema.safeParse(migrate(raw as Record<string, unknown>));
-    if (checked.success) return { settings: checked.data, stale: JSON.stringify(raw) !== JSON.stringify(checked.data) };
+    if (checked.success) return { settings: checked.data };
     problem = `invalid settings (${checked.error.issues[0]?.path.join('.') || 'document'}: ${checked.error.issues[0]?.message ?? 'invalid'})`;
   } catch (err) {
     problem = err instanceof SyntaxError ? 'the file is not valid JSON' : `it could not be read (${(err as Error).message.slice(0, 100)})`;
   }
   const backup = path.replace(/\.json$/, '') + `.corrupt-${now().toISOString().replace(/[:.]/g, '-')}.json`;
+  let kept: string;
   try {
     renameSync(path, backup);
-  } catch {
-    /* the defaults below overwrite it */
+    kept = `The old file was kept as ${backup}.`;
+  } catch (err) {
+    kept = `The file could not be moved aside (${(err as NodeJS.ErrnoException).code ?? 'error'}); it stays until settings are saved.`;
   }
-  return { settings: defaultSettings(), stale: true, notice: `Settings were reset to defaults: ${problem}. The old file was kept as ${backup}.` };
+  return { settings: defaultSettings(), notice: `Settings were reset to defaults: ${problem}. ${kept}` };
 }
 
 export interface OpenSettingsOptions {
@@ -73,8 +77,6 @@ export function openSettings(options: OpenSettingsOptions = {}): SettingsFile {
   const path = join(dir, `${SETTINGS_NAME}.json`);
   const loaded = loadChecked(path, options.now ?? (() => new Date()));
   const store = (options.createStore ?? jsonFileStore)(dir, SETTINGS_NAME);
-  // Only a file that needs it is written: a read-only command must not overwrite what the app saved meanwhile.
-  if (loaded.stale) store.store = loaded.settings as unknown as Record<string, unknown>;
   let current = loaded.settings;
   return {
     path: store.path,

@@ -7,7 +7,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { defaultSettings } from '../../electron/settings/schema';
 import { pushStandardFixtures } from '../rig/fixtures';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { cli, cliEnv, type CliResult } from '../helpers/cli';
@@ -47,9 +46,10 @@ describe('a bad settings.json', () => {
     expect(res.stderr).toMatch(/^regdesk: Settings were reset to defaults: /m);
     expect(res.stderr).toMatch(problem);
     expect(res.stderr).toContain(backupPath);
-    expect(JSON.parse(readFileSync(join(env.REGDESK_CONFIG_DIR!, 'settings.json'), 'utf8'))).toEqual(defaultSettings());
+    // Moved aside, not replaced: the defaults are used in memory.
+    expect(existsSync(join(env.REGDESK_CONFIG_DIR!, 'settings.json'))).toBe(false);
 
-    // Said once: the next run finds a good file.
+    // Said once: the next run finds no bad file.
     const next = await readTags(env);
     expect(next.code).toBe(0);
     expect(next.stderr).toBe('');
@@ -71,22 +71,23 @@ describe('a bad settings.json', () => {
     expect(backupsIn(quietEnv)).toHaveLength(1);
   });
 
-  it('a version-0 settings file is migrated silently and written back as version 1', async () => {
+  it('a version-0 settings file is read as migrated, silently, and not rewritten (the README: a command that only reads never writes it)', async () => {
     const env = cliEnv();
-    writeSettings(env, JSON.stringify({ registries: { [shared]: { insecure: true } }, copy: { concurrency: 3 } }));
+    const text = JSON.stringify({ registries: { [shared]: { insecure: true } }, copy: { concurrency: 3 } });
+    writeSettings(env, text);
     const res = await readTags(env);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toBe('');
     expect(backupsIn(env)).toEqual([]);
-    const onDisk = JSON.parse(readFileSync(join(env.REGDESK_CONFIG_DIR!, 'settings.json'), 'utf8'));
-    expect(onDisk).toMatchObject({ version: 1, registries: [{ host: shared, insecure: true, skipVerify: false }], copy: { concurrency: 3 } });
+    expect(readFileSync(join(env.REGDESK_CONFIG_DIR!, 'settings.json'), 'utf8')).toBe(text);
   });
 
-  it('no settings file at all: the command works and says nothing', async () => {
+  it('no settings file at all: the command works, says nothing, and writes none', async () => {
     const env = cliEnv();
     const res = await readTags(env);
     expect(res.code).toBe(0);
     expect(res.stderr).toBe('');
+    expect(existsSync(join(configDir(env), 'settings.json'))).toBe(false);
   });
 });
 

@@ -27,7 +27,7 @@ const backups = (): string[] => readdirSync(dir).filter((f) => /^settings\.corru
 const fixedNow = () => new Date('2025-03-04T05:06:07.089Z');
 
 describe('openSettings', () => {
-  it('no file: the defaults (Docker Hub, concurrency 4, notifications on), no notice, written to disk', () => {
+  it('no file: the defaults (Docker Hub, concurrency 4, notifications on), no notice, and nothing written', () => {
     const settings = openSettings({ dir });
     expect(settings.notice).toBeUndefined();
     expect(settings.path).toBe(settingsPath());
@@ -38,7 +38,7 @@ describe('openSettings', () => {
     expect(value.copy.concurrency).toBe(4);
     expect(value.notifications.enabled).toBe(true);
     expect(value.updates.intervalMinutes).toBe(360);
-    expect(onDisk()).toEqual(value);
+    expect(existsSync(settingsPath())).toBe(false);
     expect(backups()).toEqual([]);
   });
 
@@ -54,9 +54,13 @@ describe('openSettings', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('a valid file that lacks defaults is written back once, completed', () => {
-    writeFileSync(settingsPath(), JSON.stringify({ version: 1, copy: { concurrency: 3 } }));
-    openSettings({ dir });
+  it('a valid file that lacks defaults is completed in memory, and written complete with the next update', () => {
+    const text = JSON.stringify({ version: 1, copy: { concurrency: 3 } });
+    writeFileSync(settingsPath(), text);
+    const settings = openSettings({ dir });
+    expect(settings.get()).toEqual({ ...defaultSettings(), copy: { concurrency: 3 } });
+    expect(readFileSync(settingsPath(), 'utf8')).toBe(text);
+    settings.update(() => undefined);
     expect(onDisk()).toEqual({ ...defaultSettings(), copy: { concurrency: 3 } });
   });
 
@@ -123,7 +127,7 @@ describe('openSettings', () => {
     expect(settings.notice).toMatch(/reset to defaults/);
     expect(settings.notice).toMatch(/not valid JSON/);
     expect(settings.notice).toContain(backup);
-    expect(onDisk()).toEqual(defaultSettings());
+    expect(existsSync(settingsPath())).toBe(false);
     // Usable afterwards; the next open is clean.
     settings.update((d) => void (d.copy.concurrency = 2));
     const again = openSettings({ dir });
@@ -156,7 +160,7 @@ describe('openSettings', () => {
     expect(settings!.notice).toMatch(problem);
     expect(backups()).toHaveLength(1);
     expect(readFileSync(join(dir, backups()[0]!), 'utf8')).toBe(text);
-    expect(onDisk()).toEqual(defaultSettings());
+    expect(existsSync(settingsPath())).toBe(false);
   });
 
   it('an empty file is reset the same way', () => {
@@ -166,11 +170,12 @@ describe('openSettings', () => {
     expect(backups()).toHaveLength(1);
   });
 
-  it('a version-0 document is migrated (registries map → array), keeps the rest, and is written back as version 1', () => {
-    writeFileSync(settingsPath(), JSON.stringify({
+  it('a version-0 document is migrated in memory (registries map → array), keeps the rest, and is written as version 1 with the next update', () => {
+    const text = JSON.stringify({
       registries: { 'registry.lan:5000': { insecure: true }, 'ghcr.io': {} },
       copy: { concurrency: 9 },
-    }));
+    });
+    writeFileSync(settingsPath(), text);
     const settings = openSettings({ dir });
     expect(settings.notice).toBeUndefined();
     expect(backups()).toEqual([]);
@@ -181,9 +186,10 @@ describe('openSettings', () => {
       { host: 'ghcr.io', insecure: false, skipVerify: false },
     ]);
     expect(value.copy.concurrency).toBe(9);
-    expect(onDisk().version).toBe(1);
-    expect(Array.isArray(onDisk().registries)).toBe(true);
+    expect(readFileSync(settingsPath(), 'utf8')).toBe(text);
     expect(openSettings({ dir }).get()).toEqual(value);
+    settings.update(() => undefined);
+    expect(onDisk()).toEqual(value);
   });
 
   it('an explicit version 0 with no registries migrates to an empty list', () => {
