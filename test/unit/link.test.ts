@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextLink, parseLinks } from '../../electron/registry/link';
 import { errorOf } from '../helpers/errors';
+import { withinHangGuard } from '../helpers/hang-guard';
 
 const base = new URL('https://registry.example:5000/v2/_catalog?n=100');
 
@@ -85,12 +86,12 @@ describe('nextLink', () => {
 
   it('refuses a header over 16 KiB and parses one just under it quickly', () => {
     expect(errorOf(() => nextLink(`</n>; rel="next"${' '.repeat(16 * 1024)}`, base)).code).toBe('protocol');
-    const start = performance.now();
-    expect(nextLink(`${'<a>; rel=prev, '.repeat(1000)}</n>; rel=next`, base)?.pathname).toBe('/n');
-    expect(nextLink('"'.repeat(16_000), base)).toBeUndefined();
-    expect(nextLink(`</x>${'; a=b'.repeat(3000)}`, base)).toBeUndefined();
-    expect(nextLink('<'.repeat(16_000), base)).toBeUndefined();
-    expect(performance.now() - start).toBeLessThan(250);
+    withinHangGuard(() => {
+      expect(nextLink(`${'<a>; rel=prev, '.repeat(1000)}</n>; rel=next`, base)?.pathname).toBe('/n');
+      expect(nextLink('"'.repeat(16_000), base)).toBeUndefined();
+      expect(nextLink(`</x>${'; a=b'.repeat(3000)}`, base)).toBeUndefined();
+      expect(nextLink('<'.repeat(16_000), base)).toBeUndefined();
+    });
   });
 });
 

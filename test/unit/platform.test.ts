@@ -10,6 +10,7 @@ import {
 } from '../../electron/registry/platform';
 import { RegistryError } from '../../shared/errors';
 import { errorOf } from '../helpers/errors';
+import { withinHangGuard } from '../helpers/hang-guard';
 
 
 describe('parsePlatform', () => {
@@ -54,9 +55,7 @@ describe('parsePlatform', () => {
   });
 
   it('is fast on a 100k-character string', () => {
-    const start = performance.now();
-    expect(() => parsePlatform(`${'a'.repeat(100_000)}/b`)).toThrow(RegistryError);
-    expect(performance.now() - start).toBeLessThan(100);
+    withinHangGuard(() => expect(() => parsePlatform(`${'a'.repeat(100_000)}/b`)).toThrow(RegistryError));
   });
 });
 

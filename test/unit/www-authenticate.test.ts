@@ -7,6 +7,7 @@ import {
   type Challenge,
 } from '../../electron/registry/www-authenticate';
 import { RegistryError } from '../../shared/errors';
+import { withinHangGuard } from '../helpers/hang-guard';
 
 /** Plain objects for comparison (params has no prototype). */
 function plain(challenges: Challenge[]): Array<{ scheme: string; params: Record<string, string>; token68?: string }> {
@@ -144,12 +145,12 @@ describe('parseWwwAuthenticate', () => {
       'a '.repeat(n / 2),
       `${'a'.repeat(n - 2)}==`,
     ];
-    const start = performance.now();
-    for (const input of inputs) {
-      expect(input.length).toBeLessThanOrEqual(n);
-      expect(Array.isArray(parseWwwAuthenticate(input))).toBe(true);
-    }
-    expect(performance.now() - start).toBeLessThan(500);
+    withinHangGuard(() => {
+      for (const input of inputs) {
+        expect(input.length).toBeLessThanOrEqual(n);
+        expect(Array.isArray(parseWwwAuthenticate(input))).toBe(true);
+      }
+    });
   });
 
   it('reads the first bare token after a scheme as its token68, later ones as new challenges', () => {
