@@ -84,8 +84,9 @@ describe('registry settings edited while serve runs', () => {
       expect(await rpc('tags.list', { registry: plain.host, repository: 'team/app' })).toMatchObject({ ok: true });
       expect(mirror.requests).toEqual([]);
       writeFileSync(join(configDir, 'registries.json'), JSON.stringify({ mirrors: { [plain.host]: [`http://${mirror.host}`] } }));
-      // The file is noticed by a watcher: ask (each time for a listing not cached yet) until the mirror is asked.
-      for (let i = 0; i < 200 && mirror.requests.length === 0; i++) {
+      // The file is noticed by a watcher: ask (each time for a listing not cached yet) until the mirror is asked
+      // (no count or deadline of its own: the test's timeout bounds a watcher that never notices).
+      for (let i = 0; mirror.requests.length === 0; i++) {
         await rpc('tags.list', { registry: plain.host, repository: `team/probe${i}` });
         if (mirror.requests.length === 0) await sleep(25);
       }

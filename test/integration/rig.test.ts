@@ -3,6 +3,7 @@
  * real thing (the registries are real processes; these tests prove the setup).
  */
 import { execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
@@ -228,28 +229,36 @@ describe('process hygiene', () => {
   it('the watchdog kills a service whose parent died without cleaning up', async () => {
     const parent = spawn('sleep', ['60']);
     const watched = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'rig-watchdog', 'sleep', '60'], { env: { ...process.env, RIG_PARENT_PID: String(parent.pid) } });
-    await new Promise((r) => setTimeout(r, 300));
-    const { stdout } = await run('pgrep', ['-P', String(watched.pid)]);
-    const service = Number(stdout.trim().split('\n')[0]);
+    // The watchdog's child, once it has started it (however long a busy machine takes).
+    let service = 0;
+    while (!service) {
+      const { stdout } = await run('pgrep', ['-P', String(watched.pid), 'sleep']).catch(() => ({ stdout: '' }));
+      service = Number(stdout.trim().split('\n')[0]) || 0;
+      if (!service) await new Promise((r) => setTimeout(r, 50));
+    }
     expect(alive(service)).toBe(true);
     parent.kill('SIGKILL');
-    const deadline = Date.now() + 3000;
-    while (alive(service) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // The watchdog looks every half second: wait for it to act (the test's timeout bounds a watchdog that never does).
+    while (alive(service)) await new Promise((r) => setTimeout(r, 100));
     expect(alive(service)).toBe(false);
   });
 });
 
 describe('keyring session', () => {
-  /** Live (non-zombie) keyring and bus daemons on the machine. */
-  const daemons = async (): Promise<string[]> => {
+  /**
+   * Live (non-zombie) keyring and bus daemons of one session: those whose environment has
+   * its HOME. Other test files start keyrings meanwhile, so counting the machine's would race.
+   */
+  const daemonsOf = async (home: string): Promise<number[]> => {
     const { stdout } = await run('ps', ['-eo', 'pid=,stat=,comm=']);
-    return stdout.split('\n').filter((l) => /gnome-keyring|dbus-daemon/.test(l) && !/\sZ/.test(l));
+    const pids = stdout.split('\n').filter((l) => /gnome-keyring|dbus-daemon/.test(l) && !/\sZ/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+    const ours = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/environ`, 'utf8').then((env) => env.split('\0').includes(`HOME=${home}`), () => false)));
+    return pids.filter((_, i) => ours[i]);
   };
 
   it('stores a secret through keytar in one process and reads it in another, then ends its daemons', async () => {
-    const before = await daemons();
     const session = await startKeyring();
-    expect((await daemons()).length).toBeGreaterThan(before.length);
+    expect(await daemonsOf(session.home)).not.toEqual([]);
     const node = (code: string): Promise<{ stdout: string }> => run(process.execPath, ['--input-type=module', '-e', code], { env: session.env, cwd: process.cwd() });
     try {
       await node(`import k from 'keytar'; await k.setPassword('regdesk-rig-test', 'registry.example', 'keyring-canary-5f1e');`);
@@ -258,8 +267,7 @@ describe('keyring session', () => {
     } finally {
       await session.stop();
     }
-    const deadline = Date.now() + 3000;
-    while ((await daemons()).length > before.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await daemons()).toEqual(before);
+    // They end once their bus is gone: wait for that (the test's timeout bounds daemons left running).
+    while ((await daemonsOf(session.home)).length > 0) await new Promise((r) => setTimeout(r, 100));
   });
 });
