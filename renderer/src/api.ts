@@ -38,19 +38,23 @@ export function useAction<C extends Channel>(channel: C, invalidates: readonly C
   });
 }
 
-/** Keeps `copy.list` current from `copy.updated` events. */
+/** Keeps `copy.list` current from `copy.updated` events, and asks again after the event stream reconnects. */
 export function useCopyJobs(): CopyJobView[] {
   const client = useQueryClient();
   const jobs = useCall('copy.list', {}, { staleTime: Infinity });
-  useEffect(
-    () =>
-      api.on('copy.updated', (job) => {
-        client.setQueryData<CopyJobView[]>(['copy.list', {}], (old = []) => {
-          const others = old.filter((j) => j.id !== job.id);
-          return [job, ...others];
-        });
-      }),
-    [client],
-  );
+  useEffect(() => {
+    const stopUpdates = api.on('copy.updated', (job) => {
+      client.setQueryData<CopyJobView[]>(['copy.list', {}], (old = []) => {
+        const others = old.filter((j) => j.id !== job.id);
+        return [job, ...others];
+      });
+    });
+    // Updates sent while the event stream was down are lost: ask for the list again.
+    const stopReconnects = api.onReconnect(() => void client.invalidateQueries({ queryKey: ['copy.list'] }));
+    return () => {
+      stopUpdates();
+      stopReconnects();
+    };
+  }, [client]);
   return jobs.data ?? [];
 }

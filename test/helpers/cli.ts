@@ -3,10 +3,11 @@
  * settings folder, so nothing of the machine's Docker or keychain leaks in.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { listenTracked } from '../rig/listen';
 
 export const CLI = resolve('dist/cli.js');
 
@@ -71,7 +72,7 @@ export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: 
 }
 
 export interface Serve {
-  /** The URL serve printed, token included. */
+  /** The URL serve printed, its token in the fragment. */
   url: string;
   /** Stops serve (SIGTERM) and returns how it ended and what it printed. */
   stop(): Promise<CliResult>;
@@ -85,7 +86,7 @@ export async function startServe(args: string[], options: { env?: NodeJS.Process
     let printed = '';
     serve.child.stdout!.on('data', (d: Buffer) => {
       printed += d.toString();
-      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\w+\n/.exec(printed);
+      const match = /http:\/\/127\.0\.0\.1:\d+\/#token=\w+\n/.exec(printed);
       if (match) resolve(match[0].trimEnd());
     });
     void serve.done.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
@@ -97,4 +98,33 @@ export async function startServe(args: string[], options: { env?: NodeJS.Process
       return serve.done;
     },
   };
+}
+
+export interface FakeOpener {
+  /** serve's environment, with the stand-in first on PATH. */
+  env: NodeJS.ProcessEnv;
+  /** The arguments `serve --open` started the browser with. */
+  opened: Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * A stand-in for xdg-open, first on PATH, that reports the arguments it was
+ * started with: what `serve --open` puts on a command line other users can read.
+ */
+export async function fakeOpener(): Promise<FakeOpener> {
+  let report!: (args: string[]) => void;
+  const opened = new Promise<string[]>((resolveOpened) => (report = resolveOpened));
+  const listening = await listenTracked(createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      res.end();
+      report(JSON.parse(body) as string[]);
+    });
+  }));
+  const bin = mkdtempSync(join(tmpdir(), 'regdesk-opener-'));
+  writeFileSync(join(bin, 'xdg-open'), `#!${process.execPath}\nfetch('http://127.0.0.1:${listening.port}/', { method: 'POST', body: JSON.stringify(process.argv.slice(2)) });\n`);
+  chmodSync(join(bin, 'xdg-open'), 0o755);
+  return { env: cliEnv({ PATH: `${bin}:${process.env.PATH}` }), opened, close: listening.close };
 }

@@ -1,7 +1,8 @@
 /**
  * `regdesk serve [--port N] [--registry URL]... [--open]`: the UI in a browser,
- * over loopback HTTP. Prints the URL (with its token) on stdout and runs until
- * SIGINT or SIGTERM.
+ * over loopback HTTP. Prints the URL (its token in the fragment) on stdout and
+ * runs until SIGINT or SIGTERM. A promise rejected with nobody to catch it is
+ * logged on one redacted line, and serving goes on.
  */
 import { spawn } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { createHandlers } from '../../ipc/handlers';
 import { RegistryClient } from '../../registry/client';
 import { startServer, type Server } from '../../ipc/serve';
 import { parseRegistryUrl } from '../../registry/reference';
+import { redactUrl, scrubSecrets } from '../../registry/transport/redact';
 import { boolFlag, intFlag, listFlag } from '../args';
 import type { CliContext } from '../context';
 
@@ -20,6 +22,18 @@ import type { CliContext } from '../context';
 export function rendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   return join(basename(here) === 'cli-chunks' ? dirname(here) : here, 'renderer');
+}
+
+/**
+ * One line for stderr about a rejection nobody handled: its kind and the first
+ * line of its message, without URLs' queries and user info or the serve token.
+ */
+export function describeRejection(reason: unknown, secrets: Iterable<string>): string {
+  const kind = reason instanceof Error ? reason.name : typeof reason;
+  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+  const firstLine = text.split('\n', 1)[0]!.slice(0, 300).replace(/\bhttps?:\/\/\S+/g, (url) => redactUrl(url));
+  const line = scrubSecrets(firstLine, secrets);
+  return `unexpected error kept from stopping serve (${kind})${line ? `: ${line}` : ''}`;
 }
 
 export async function serve(ctx: CliContext): Promise<number> {
@@ -51,15 +65,21 @@ export async function serve(ctx: CliContext): Promise<number> {
   });
   handlers.updates.start();
   const server = (bound.server = await startServer({ handlers, staticDir: rendererDir(), ...(port ? { port } : {}) }));
+  // A long-running server outlives any one request: a stray rejection is reported, never fatal.
+  const secrets = [server.token, ...[...demoCredentials.values()].map((c) => c.password ?? '')];
+  const onRejection = (reason: unknown): void => ctx.warn(describeRejection(reason, secrets));
+  process.on('unhandledRejection', onRejection);
   ctx.print(server.url);
   if (boolFlag(ctx.parsed, 'open')) {
+    // Other local users can read a command line: the browser gets a one-time code, not the token.
     const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-    spawn(opener, [server.url], { stdio: 'ignore', detached: true }).on('error', () => ctx.warn(`open ${server.url} in a browser`)).unref();
+    spawn(opener, [server.openUrl()], { stdio: 'ignore', detached: true }).on('error', () => ctx.warn('could not start a browser: open the URL above')).unref();
   }
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
     ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  process.off('unhandledRejection', onRejection);
   handlers.updates.stop();
   await server.close();
   await client.close();
