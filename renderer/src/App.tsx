@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useCopyJobs } from './api';
 import { CopyDialog, type CopyDraft } from './components/CopyDialog';
 import { CopyQueue } from './components/CopyQueue';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { ImageDetails } from './components/ImageDetails';
 import { Repositories } from './components/Repositories';
 import { Sidebar } from './components/Sidebar';
@@ -25,29 +26,49 @@ export function App() {
   return (
     <div className="app">
       <div className="side">
-        <Sidebar
-          selected={registry}
-          onSelect={choose}
-          onRemoved={(host) => { if (host === registry) choose(undefined); }}
-          onDropImage={(target, image) => setDraft({ image, targetRegistry: target })}
-          {...(signInHost ? { signInHost } : {})}
-          onSignInDone={() => setSignInHost(undefined)}
-        />
-        <Watched onOpen={(image) => { setRegistry(image.registry); setRepository(image.repository); setTag(image.tag); }} />
-        <CopyQueue jobs={jobs} />
+        <ErrorBoundary label="Registries" className="sidebar">
+          <Sidebar
+            selected={registry}
+            onSelect={choose}
+            onRemoved={(host) => { if (host === registry) choose(undefined); }}
+            onDropImage={(target, image) => setDraft({ image, targetRegistry: target })}
+            {...(signInHost ? { signInHost } : {})}
+            onSignInDone={() => setSignInHost(undefined)}
+          />
+        </ErrorBoundary>
+        <ErrorBoundary label="Watched images" className="watched">
+          <Watched onOpen={(image) => { setRegistry(image.registry); setRepository(image.repository); setTag(image.tag); }} />
+        </ErrorBoundary>
+        <ErrorBoundary label="Copies" className="queue">
+          <CopyQueue jobs={jobs} />
+        </ErrorBoundary>
       </div>
       <main className="main">
         {!registry && <div className="placeholder">Pick a registry on the left, or add one with +.</div>}
-        {registry && <Repositories key={registry} registry={registry} selected={repository} onSelect={(r) => { setRepository(r); setTag(undefined); }} />}
+        {registry && (
+          <ErrorBoundary key={registry} label="Repositories" className="pane repositories">
+            <Repositories registry={registry} selected={repository} onSelect={(r) => { setRepository(r); setTag(undefined); }} />
+          </ErrorBoundary>
+        )}
         {registry && !repository && <Placeholder label="Tags" text="Pick a repository to see its tags." />}
         {registry && repository && (
-          <Tags key={`${registry}/${repository}`} registry={registry} repository={repository} selected={tag} onSelect={setTag}
-            onCopy={(image) => setDraft({ image, targetRegistry: registry })} {...(signIn ? { onSignIn: signIn } : {})} />
+          <ErrorBoundary key={`${registry}/${repository}`} label="Tags" className="pane tags">
+            <Tags registry={registry} repository={repository} selected={tag} onSelect={setTag}
+              onCopy={(image) => setDraft({ image, targetRegistry: registry })} {...(signIn ? { onSignIn: signIn } : {})} />
+          </ErrorBoundary>
         )}
         {registry && !tag && <Placeholder label="Image" text={repository ? 'Pick a tag to inspect it: platforms, layers, config, history.' : ''} />}
-        {registry && repository && tag && <ImageDetails key={`${registry}/${repository}:${tag}`} registry={registry} repository={repository} tag={tag} {...(signIn ? { onSignIn: signIn } : {})} />}
+        {registry && repository && tag && (
+          <ErrorBoundary key={`${registry}/${repository}:${tag}`} label="Image" className="pane image">
+            <ImageDetails registry={registry} repository={repository} tag={tag} {...(signIn ? { onSignIn: signIn } : {})} />
+          </ErrorBoundary>
+        )}
       </main>
-      {draft && <CopyDialog draft={draft} onClose={() => setDraft(undefined)} onStarted={() => setDraft(undefined)} />}
+      {draft && (
+        <ErrorBoundary label="Copy image" className="dialog" onClose={() => setDraft(undefined)}>
+          <CopyDialog draft={draft} onClose={() => setDraft(undefined)} onStarted={() => setDraft(undefined)} />
+        </ErrorBoundary>
+      )}
     </div>
   );
 }
