@@ -98,7 +98,8 @@ function needles(user: string, secret: string): string[] {
 
 function expectSecretNowhere(user: string, secret: string, home: string, outputs: CliResult[]): void {
   const find = needles(user, secret);
-  const files = filesUnder(home);
+  // The command's HOME (a read-only command writes nothing there) and the keyring's own files, where the secret is kept encrypted.
+  const files = [...filesUnder(home), ...filesUnder(keyring.home)];
   expect(files.length).toBeGreaterThan(0);
   for (const file of files) {
     const bytes = readFileSync(file);
