@@ -24,7 +24,8 @@ import { RegistryClient } from '../../electron/registry/client';
 import { extractImage } from '../../electron/registry/copy/extract';
 import { readTar, TarWriter, type TarHeader } from '../../electron/registry/copy/tar-stream';
 import { pushImage } from '../rig/fixtures';
-import { buildImage, MT, sha256, type RigManifest } from '../rig/images';
+import { buildImage, MT } from '../rig/images';
+import { rawImage } from '../rig/raw-image';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { tar, type TarEntry } from '../rig/tar';
 
@@ -77,16 +78,6 @@ function expectContained(entries: Listed[]): void {
     expect(e.name.split('/')).not.toContain('..');
     if (e.type === 'link') expect(e.linkname!.split('/')).not.toContain('..');
   }
-}
-
-/** An OCI image from raw layer blobs (any bytes, any media type). */
-function rawImage(layers: Array<{ bytes: Buffer; mediaType: string }>): RigManifest {
-  const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => sha256(l.bytes)) } }));
-  const config = { digest: sha256(configBytes), mediaType: MT.ociConfig, bytes: configBytes };
-  const blobs = layers.map((l) => ({ digest: sha256(l.bytes), mediaType: l.mediaType, bytes: l.bytes }));
-  const descriptor = (b: { digest: string; mediaType: string; bytes: Buffer }) => ({ mediaType: b.mediaType, digest: b.digest, size: b.bytes.length });
-  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: descriptor(config), layers: blobs.map(descriptor) }));
-  return { digest: sha256(bytes), mediaType: MT.ociManifest, bytes, blobs: [config, ...blobs], children: [] };
 }
 
 const image = (repo: string, tag = 'v1') => ({ registry: registry.host, repository: repo, reference: tag });

@@ -17,8 +17,11 @@ export type FaultAction =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   /** Forward, then destroy the connection after `bytes` bytes of the response body. */
   | { kind: 'reset'; afterBytes: number }
-  /** Forward, send `afterBytes` bytes of the body, then go silent (connection kept open). */
-  | { kind: 'stall'; afterBytes: number }
+  /**
+   * Forward, send `afterBytes` bytes of the body, then go silent (connection kept open). `unannounced`: without
+   * the Content-Length (chunked), so the client cannot tell the size before the bytes arrive.
+   */
+  | { kind: 'stall'; afterBytes: number; unannounced?: boolean }
   /** Forward with the real Content-Length, but end the body after `afterBytes` bytes. */
   | { kind: 'truncate'; afterBytes: number }
   /** Forward with one byte of the body changed (same length). */
@@ -51,6 +54,10 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The rule that fired, if any. */
   fault?: FaultAction['kind'];
+  /** Response body bytes written to the client so far (forwarded answers). */
+  sent: number;
+  /** Settles when the response is over: sent in full, or its connection closed (by the client, for a stall). */
+  closed: Promise<void>;
 }
 
 export interface FaultProxyOptions {
@@ -92,7 +99,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     return rule;
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, action: FaultAction | undefined): void => {
+  const forward = (req: IncomingMessage, res: ServerResponse, action: FaultAction | undefined, record: RecordedRequest): void => {
     const forwarded = { ...req.headers };
     if (action?.kind === 'ignore-range') delete forwarded.range;
     const out = send({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwarded, ...(ca ? { ca } : {}) }, (up) => {
@@ -103,6 +110,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       }
       const headers = { ...up.headers };
       if (action?.kind === 'header') Object.assign(headers, action.headers);
+      if (action?.kind === 'stall' && action.unannounced) delete headers['content-length'];
       res.writeHead(up.statusCode ?? 502, headers);
       const limit = action && (action.kind === 'reset' || action.kind === 'stall' || action.kind === 'truncate') ? action.afterBytes : Infinity;
       let sent = 0;
@@ -118,12 +126,14 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         }
         if (sent + chunk.length <= limit) {
           sent += chunk.length;
+          record.sent = sent;
           res.write(chunk);
           return;
         }
         cut = true;
         up.destroy();
         const part = chunk.subarray(0, limit - sent);
+        record.sent = limit;
         if (action!.kind === 'reset') res.write(part, () => res.socket?.destroy());
         else if (action!.kind === 'truncate') res.write(part, () => res.socket?.end());
         else res.write(part); // stall: and never end
@@ -150,7 +160,9 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     const rule = pick(req);
     if (rule) rule.used++;
     const action = rule?.action;
-    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, ...(action ? { fault: action.kind } : {}) });
+    const closed = new Promise<void>((resolve) => res.on('close', () => resolve()));
+    const record: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, ...(action ? { fault: action.kind } : {}), sent: 0, closed };
+    requests.push(record);
     if (action?.kind === 'status') {
       req.resume();
       const body = action.body ?? errorBody(action.status);
@@ -164,7 +176,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       res.end();
       return;
     }
-    forward(req, res, action);
+    forward(req, res, action, record);
   };
   const server = options.tls ? createTlsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handle) : createServer(handle);
   const address = options.address ?? '127.0.0.1';

@@ -15,7 +15,8 @@ import { cancelUpload, finishUpload, patchUpload, putWhole, startUpload, uploadO
 
 export interface TransferContext {
   fetch: Fetch;
-  openBlob: (target: { registry: string; repository: string; digest: string }, options: { signal?: AbortSignal; offset?: number }) => Promise<BlobBody>;
+  /** `expectedSize` is the descriptor's: a source that sends more fails as the bytes arrive. */
+  openBlob: (target: { registry: string; repository: string; digest: string }, options: { signal?: AbortSignal; offset?: number; expectedSize?: number }) => Promise<BlobBody>;
   source: { registry: string; repository: string };
   destination: UploadTarget;
   signal: AbortSignal;
@@ -77,7 +78,7 @@ function checkReceived(ctx: TransferContext, blob: PlannedBlob, verifier: Digest
  * distribution can no longer delete).
  */
 async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
-  const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal });
+  const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, expectedSize: blob.size });
   const verifier = new DigestVerifier(parseDigest(blob.digest));
   // A deep buffer: fewer drain waits between the source and the upload (memory stays bounded per blob).
   const body = new PassThrough({ highWaterMark: 256 * 1024 });
@@ -116,7 +117,7 @@ async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: S
 
 /** A small blob: read whole from the source (verified), then one PUT. */
 async function uploadSmall(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
-  const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal });
+  const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, expectedSize: blob.size });
   const verifier = new DigestVerifier(parseDigest(blob.digest));
   const chunks: Buffer[] = [];
   let size = 0;
@@ -205,7 +206,7 @@ async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: Se
   let resumes = 0;
   const chunkSize = Math.max(ctx.chunkSize, session.minChunk ?? 0);
   while (offset < blob.size) {
-    const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, offset });
+    const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, offset, expectedSize: blob.size });
     const reader = new ChunkReader((source.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator](), source.offset, verifier);
     try {
       await reader.skip(offset - source.offset);

@@ -462,11 +462,11 @@ export async function extractImage(client: RegistryClient, source: ExtractSource
   let entries = 0;
   let bytes = 0;
   try {
-    // Layers to private files, each verified against its digest.
+    // Layers to private files, each verified against its digest and never longer than its descriptor says.
     const files = layers.map((_, i) => join(work, `layer-${i}`));
     await inParallel(layers, 3, async (layer, i) => {
       if (signal?.aborted) throw cancelled();
-      const { stream } = await client.getBlob({ ...src, digest: layer.digest }, call);
+      const { stream } = await client.getBlob({ ...src, digest: layer.digest }, { ...call, expectedSize: layer.size });
       await pipeline(stream, createWriteStream(files[i]!, { flags: 'wx', mode: 0o600 }), ...(signal ? [{ signal }] : []));
     });
     const compression: Compression[] = [];
