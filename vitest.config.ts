@@ -29,6 +29,9 @@ export default defineConfig({
           setupFiles: ['test/helpers/page-problems.setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // What a test waits for may be slow on a busy machine, never wrongly timed: a poll gives up
+          // only shortly before the test's own timeout, with a message that says what it waited for.
+          expect: { poll: { timeout: 50_000 } },
         },
       },
     ],

@@ -47,9 +47,14 @@ async function focused(): Promise<Focus> {
   const focus: Focus = { name: (label ?? text ?? '').trim().slice(0, 80), role: role ?? tag };
   if (!cursorId) return focus;
   const row = page.locator(`[id="${cursorId}"]`);
+  // An attribute of a child the row may not have: looked up only when there (no time limit that load could reach).
+  const attributeOf = async (selector: string, name: string): Promise<string | null> => {
+    const child = row.locator(selector).first();
+    return (await child.count()) ? child.getAttribute(name) : null;
+  };
   const [tagName, repository, rowText, expanded] = await Promise.all([
-    row.locator('[data-tag]').getAttribute('data-tag', { timeout: 100 }).catch(() => null),
-    row.locator('[data-repository]').getAttribute('data-repository', { timeout: 100 }).catch(() => null),
+    attributeOf('[data-tag]', 'data-tag'),
+    attributeOf('[data-repository]', 'data-repository'),
     row.textContent(),
     row.getAttribute('aria-expanded'),
   ]);
@@ -91,7 +96,7 @@ describe('keyboard navigation', () => {
     // The chosen registry's Edit button, then straight to the repositories: no other registry, no disabled button.
     expect(await pressUntil('Tab', named('Filter repositories'), 'the repository filter')).toEqual([`Edit ${host}`, 'Refresh repositories', 'Filter repositories']);
     expect(await pressUntil('Tab', named('Repository tree'), 'the repository tree')).toEqual(['Open repository', 'Repository tree']);
-    await expect.poll(() => page.locator('.repositories [role="treeitem"]').count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    await expect.poll(() => page.locator('.repositories [role="treeitem"]').count()).toBeGreaterThan(1);
 
     // The tree: Right opens a folder, Right again steps into it, Left goes back to the folder and closes it.
     await cursorIs('a');
@@ -113,7 +118,7 @@ describe('keyboard navigation', () => {
 
     // 1,200 tags: the cursor starts on the first, End and Home reach the ends of the list, Enter opens.
     expect(await pressUntil('Tab', named('Tag list'), 'the tag list')).toEqual(['Refresh tags', 'Filter tags', 'Sort tags', 'Tag list']);
-    await expect.poll(() => page.locator('.tags [data-tag]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.tags [data-tag]').count()).toBeGreaterThan(0);
     await page.keyboard.press('Home');
     await cursorIs(manyTags[0]!);
     await page.keyboard.press('End');
@@ -124,7 +129,7 @@ describe('keyboard navigation', () => {
     await cursorIs(manyTags[2]!);
     await page.screenshot({ path: join(SHOTS, 'keyboard.png') });
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('.image .pane-header h2').textContent(), { timeout: 10_000 }).toBe(`${rig.manyTags.repo}:${manyTags[2]}`);
+    await expect.poll(() => page.locator('.image .pane-header h2').textContent()).toBe(`${rig.manyTags.repo}:${manyTags[2]}`);
 
     // Back up to the tree (Shift+Tab), down to the multi-platform image, and open its tag.
     expect(await pressUntil('Shift+Tab', named('Repository tree'), 'the tree, backwards')).toEqual(['Copy to…', 'Sort tags', 'Filter tags', 'Refresh tags', 'Repository tree']);
@@ -133,14 +138,14 @@ describe('keyboard navigation', () => {
     await pressUntil('Tab', named('Tag list'), 'the tag list');
     await cursorIs('1.0');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('table.platforms tbody tr').count(), { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => page.locator('table.platforms tbody tr').count()).toBe(3);
 
     // The platforms are one tab stop: Down moves along them, Enter chooses one, and its layers show.
     expect(await pressUntil('Tab', named('linux/amd64'), 'the platforms')).toEqual(['☆ Watch', 'Copy digest', 'linux/amd64']);
     await page.keyboard.press('ArrowDown');
     expect((await focused()).name).toBe('linux/arm64/v8');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('.facts').first().textContent(), { timeout: 10_000 }).toContain('(linux/arm64/v8)');
+    await expect.poll(() => page.locator('.facts').first().textContent()).toContain('(linux/arm64/v8)');
     expect(await page.locator('table.layers tbody tr').count()).toBe(2);
 
     // The tabs: one stop, Right switches to the next.

@@ -43,16 +43,16 @@ describe('sign in from an authentication error', () => {
     await page.getByLabel('Open repository').fill('fixtures/multi');
     await page.getByLabel('Open repository').press('Enter');
     const signIn = page.locator('.tags').getByRole('button', { name: 'Sign in' });
-    await expect.poll(() => signIn.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => signIn.count()).toBe(1);
     await signIn.click();
     expect(await page.getByLabel('Registry address').inputValue()).toBe(registry.host);
     await page.getByLabel('User name').fill('tester');
     await page.getByLabel('Password').fill(DEFAULT_BASIC_USERS.tester);
     await page.getByRole('button', { name: 'Add registry' }).click();
-    await expect.poll(() => page.locator(`[data-registry="${registry.host}"]`).textContent(), { timeout: 10_000 }).toContain('signed in as tester');
+    await expect.poll(() => page.locator(`[data-registry="${registry.host}"]`).textContent()).toContain('signed in as tester');
     await page.getByLabel('Open repository').fill('fixtures/multi');
     await page.getByLabel('Open repository').press('Enter');
-    await expect.poll(() => page.locator('[data-tag="1.0"]').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('[data-tag="1.0"]').count()).toBe(1);
     await page.close();
   });
 });
@@ -69,30 +69,30 @@ describe('editing a registry’s credentials', () => {
     await page.goto(serve.url);
     const row = page.locator(`[data-registry="${registry.host}"]`);
     await row.locator('.registry-button').click();
-    await expect.poll(() => row.locator('.registry-meta').textContent(), { timeout: 10_000 }).toBe('signed in as tester');
+    await expect.poll(() => row.locator('.registry-meta').textContent()).toBe('signed in as tester');
 
     await row.getByRole('button', { name: `Edit ${registry.host}` }).click();
     const form = page.getByRole('form', { name: `Edit ${registry.host}` });
     expect(await form.getByLabel('User name').inputValue()).toBe('tester');
     await form.getByLabel('Password').fill(WRONG_PASSWORD);
     await form.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => form.locator('.error').textContent(), { timeout: 10_000 }).toMatch(/authenticat|credentials|password/i);
+    await expect.poll(() => form.locator('.error').textContent()).toMatch(/authenticat|credentials|password/i);
     expect(await row.locator('.registry-meta').textContent()).toBe('signed in as tester');
     await openMulti(page);
-    await expect.poll(() => page.locator('[data-tag="1.0"]').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('[data-tag="1.0"]').count()).toBe(1);
 
     await form.getByRole('button', { name: 'Sign out' }).click();
     // Reachable, but it wants credentials now: that is what the row says, not "unreachable".
-    await expect.poll(() => row.locator('.registry-meta').textContent(), { timeout: 10_000 }).toBe('sign-in required');
+    await expect.poll(() => row.locator('.registry-meta').textContent()).toBe('sign-in required');
     // What was on screen is asked again, and the registry now refuses it.
-    await expect.poll(() => page.locator('.tags').getByRole('button', { name: 'Sign in' }).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('.tags').getByRole('button', { name: 'Sign in' }).count()).toBe(1);
 
     await row.getByRole('button', { name: `Edit ${registry.host}` }).click();
     await form.getByLabel('User name').fill('tester');
     await form.getByLabel('Password').fill(DEFAULT_BASIC_USERS.tester);
     await form.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => row.locator('.registry-meta').textContent(), { timeout: 10_000 }).toBe('signed in as tester');
-    await expect.poll(() => page.locator('[data-tag="1.0"]').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => row.locator('.registry-meta').textContent()).toBe('signed in as tester');
+    await expect.poll(() => page.locator('[data-tag="1.0"]').count()).toBe(1);
     await page.close();
   });
 

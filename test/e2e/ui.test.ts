@@ -69,13 +69,13 @@ describe('the UI in Chromium', () => {
     await page.getByLabel('Filter repositories').fill('fixtures/');
     await page.locator(`[data-repository="${multi.repo}"]`).click();
     await page.locator('[data-tag="1.0"]').click();
-    await expect.poll(() => page.locator('table.platforms tbody tr').count(), { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => page.locator('table.platforms tbody tr').count()).toBe(3);
     // The repository and tag lists start at the same height, and the columns keep their widths.
     expect(await topOf(page, '.tags .virtual')).toBe(await topOf(page, '.repositories .virtual'));
     expect(await page.locator('.pane.tags .count').textContent()).toBe('1 tag');
     await page.screenshot({ path: join(SHOTS, 'browse.png') });
     await page.locator('[data-platform="linux/arm64/v8"]').click();
-    await expect.poll(() => page.locator('table.layers tbody tr').count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.locator('table.layers tbody tr').count()).toBe(2);
     expect(await page.locator('.facts').first().textContent()).toContain(multi.digest);
     await page.getByRole('tab', { name: 'config' }).click();
     await expect.poll(() => page.locator('.facts.config').textContent()).toContain('REGDESK_FIXTURE=1');
@@ -88,10 +88,10 @@ describe('the UI in Chromium', () => {
     await expect.poll(() => dialog.isVisible()).toBe(true);
     expect(await dialog.getByLabel('Destination repository').inputValue()).toBe(multi.repo);
     await dialog.getByRole('button', { name: 'Plan' }).click();
-    await expect.poll(() => dialog.getByLabel('Copy plan').textContent(), { timeout: 10_000 }).toContain('blobs to transfer');
+    await expect.poll(() => dialog.getByLabel('Copy plan').textContent()).toContain('blobs to transfer');
     await page.screenshot({ path: join(SHOTS, 'copy-dialog.png') });
     await dialog.getByRole('button', { name: 'Start' }).click();
-    await expect.poll(() => page.locator('[data-job-state="done"]').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.locator('[data-job-state="done"]').count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'copy-done.png') });
 
     const client = new RegistryClient();
@@ -125,7 +125,7 @@ describe('the UI in Chromium', () => {
     const next = buildImage();
     await pusher.push('watch/app', next, ['1.0']);
     await page.getByRole('button', { name: 'Check now' }).click();
-    await expect.poll(() => item.getAttribute('class'), { timeout: 10_000 }).toContain('has-update');
+    await expect.poll(() => item.getAttribute('class')).toContain('has-update');
     expect(await item.textContent()).toContain(`new digest ${next.digest.slice(0, 19)}`);
     expect(await page.getByLabel('1 updates').count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'watch-update.png') });
@@ -200,7 +200,7 @@ describe('the UI in Chromium', () => {
     try {
       await dark.goto(serve.url);
       await openImage(dark, rig.registry.host, multi.repo, '1.0');
-      await expect.poll(() => dark.locator('table.layers tbody tr').count(), { timeout: 10_000 }).toBe(2);
+      await expect.poll(() => dark.locator('table.layers tbody tr').count()).toBe(2);
       // An expression, not a function: this file is type-checked without the DOM.
       const colours = await dark.evaluate<string[]>('[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]');
       expect(colours).toEqual(['rgb(20, 23, 28)', 'rgb(228, 231, 236)']);
@@ -212,10 +212,10 @@ describe('the UI in Chromium', () => {
 
   it('a registry without a catalog: open a repository by name, and find it there next time', async () => {
     await page.getByRole('button', { name: new RegExp(catalogless.host) }).click();
-    await expect.poll(() => page.locator('.repositories .note').textContent(), { timeout: 10_000 }).toContain('does not list its repositories');
+    await expect.poll(() => page.locator('.repositories .note').textContent()).toContain('does not list its repositories');
     await page.getByLabel('Open repository').fill(multi.repo);
     await page.getByLabel('Open repository').press('Enter');
-    await expect.poll(() => page.locator('[data-tag="1.0"]').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('[data-tag="1.0"]').count()).toBe(1);
     await page.reload();
     await page.getByRole('button', { name: new RegExp(catalogless.host) }).click();
     await page.locator('.tree-row', { hasText: 'fixtures' }).click();
@@ -226,6 +226,6 @@ describe('the UI in Chromium', () => {
   it('shows errors in place with their typed message', async () => {
     await page.getByLabel('Open repository').fill('no/such/repository');
     await page.getByLabel('Open repository').press('Enter');
-    await expect.poll(() => page.locator('.tags .error').textContent(), { timeout: 10_000 }).toMatch(/not found/);
+    await expect.poll(() => page.locator('.tags .error').textContent()).toMatch(/not found/);
   });
 });

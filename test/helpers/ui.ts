@@ -8,6 +8,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { watchPage } from './page-problems';
 
 export const CHROMIUM = '/usr/bin/chromium';
+/** Under the integration tests' 60 s timeout. */
+export const PAGE_TIMEOUT_MS = 50_000;
 
 export { startServe, type Serve } from './cli';
 
@@ -22,12 +24,15 @@ export async function launchChromium(): Promise<Browser> {
   browser.newContext = async (...args) => {
     const context = await newContext(...args);
     context.on('page', watchPage);
+    // Actions and waits give up shortly before the test's own timeout (as expect.poll does), never on a busy machine's pace.
+    context.setDefaultTimeout(PAGE_TIMEOUT_MS);
     return context;
   };
   const newPage = browser.newPage.bind(browser);
   browser.newPage = async (...args) => {
     const page = await newPage(...args);
     watchPage(page);
+    page.setDefaultTimeout(PAGE_TIMEOUT_MS);
     return page;
   };
   return browser;
