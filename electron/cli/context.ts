@@ -43,6 +43,8 @@ export interface CliContext {
   client(): Promise<RegistryClient>;
   /** Transport settings (CA, insecure, proxy, logging) without credentials: for checks like login. */
   transportOptions(): Promise<Omit<RegistryClientOptions, 'credentials'>>;
+  /** The settings file, read once (a command's limits and preferences). */
+  settings(): Promise<SettingsFile>;
   /** Everything a long-running command (serve) needs besides the client. */
   services(): Promise<{ settings: SettingsFile; discovery: ReturnType<typeof createDiscovery> }>;
   /** The keychain; absent when it cannot be opened. */
@@ -156,6 +158,7 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
     signal,
     client: () => (clientPromise ??= build()),
     transportOptions,
+    settings: settingsOf,
     services: async () => {
       await (clientPromise ??= build());
       // Only a long-running command asks for these: it also follows hand edits of registries.json.

@@ -67,9 +67,9 @@ export const COMMANDS: Record<string, Command> = {
     run: layout((m) => m.importCommand),
   },
   extract: {
-    usage: 'extract IMAGE FILE.tar [--platform P]',
-    summary: "write one platform's flattened filesystem as a tar (unsafe entries refused)",
-    flags: platformFlag,
+    usage: 'extract IMAGE FILE.tar [--platform P] [--max-size SIZE]',
+    summary: "write one platform's flattened filesystem as a tar (unsafe entries refused; stops when the layers unpack to more than SIZE, 16GiB by default)",
+    flags: { ...platformFlag, 'max-size': { value: true } },
     run: layout((m) => m.extractCommand),
   },
   check: {

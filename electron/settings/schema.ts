@@ -8,6 +8,7 @@
 // is opted into once, here (the same global config classic zod sets for itself).
 import en from 'zod/v4/locales/en.js';
 import * as z from 'zod/mini';
+import { DEFAULT_EXTRACT_MAX_BYTES, DEFAULT_EXTRACT_MAX_ENTRIES } from '../registry/copy/extract-limits';
 
 z.config(en());
 
@@ -68,6 +69,11 @@ export const SettingsSchema = z.object({
   watched: z._default(z.array(WatchedImageSchema).check(z.maxLength(5000)), []),
   notifications: z._default(z.object({ enabled: z._default(z.boolean(), true) }), { enabled: true }),
   copy: z._default(z.object({ concurrency: z._default(whole(1, 32), 4) }), { concurrency: 4 }),
+  /** `regdesk extract` stops past these: bytes the layers unpack to, entries they hold (gzip and entry-count bombs). */
+  extract: z._default(z.object({
+    maxBytes: z._default(whole(1, Number.MAX_SAFE_INTEGER), DEFAULT_EXTRACT_MAX_BYTES),
+    maxEntries: z._default(whole(1, 1_000_000_000), DEFAULT_EXTRACT_MAX_ENTRIES),
+  }), { maxBytes: DEFAULT_EXTRACT_MAX_BYTES, maxEntries: DEFAULT_EXTRACT_MAX_ENTRIES }),
   updates: z._default(z.object({
     /** Minutes between checks; 5 at least. */
     intervalMinutes: z._default(whole(5, 7 * 24 * 60), 360),

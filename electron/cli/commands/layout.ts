@@ -5,6 +5,7 @@
  * flattened filesystem as a tar. Progress on a terminal's stderr.
  */
 import type { CopyProgress } from '../../../shared/copy';
+import { parseByteSize } from '../../../shared/byte-size';
 import { formatPlatformRef, humanBytes } from '../../../shared/format';
 import { extractImage } from '../../registry/copy/extract';
 import { exportImage, importImage } from '../../registry/copy/oci-layout';
@@ -82,16 +83,29 @@ export async function importCommand(ctx: CliContext): Promise<number> {
   return 0;
 }
 
+/** --max-size: bytes, or a size with its unit. */
+function maxSizeFlag(ctx: CliContext): number | undefined {
+  const text = stringFlag(ctx.parsed, 'max-size');
+  if (text === undefined) return undefined;
+  const bytes = parseByteSize(text);
+  if (bytes === undefined) throw usageError(`--max-size ${JSON.stringify(text.slice(0, 40))} is not a size`, 'Give bytes, or a number with a unit: 500MB, 16GiB (kB MB GB TB, KiB MiB GiB TiB).');
+  return bytes;
+}
+
 export async function extractCommand(ctx: CliContext): Promise<number> {
   const [imageArg, fileArg] = expectPositionals(ctx.parsed, ['IMAGE', 'FILE.tar'], 'extract');
   const ref = parseReference(imageArg!);
   if (!fileArg) throw usageError('FILE.tar is empty', 'Give the name of the tar file to write.');
   const platformArg = stringFlag(ctx.parsed, 'platform');
   const platform = platformArg === undefined ? undefined : parsePlatform(platformArg);
+  const maxSize = maxSizeFlag(ctx);
+  const limits = (await ctx.settings()).get().extract;
   const client = await ctx.client();
   const result = await extractImage(client, { registry: ref.registry, repository: ref.repository, reference: ref.digest ?? ref.tag! }, fileArg, {
     signal: ctx.signal,
     ...(platform ? { platform } : {}),
+    maxBytes: maxSize ?? limits.maxBytes,
+    maxEntries: limits.maxEntries,
     // Refused entries are reported as they are found (on stderr; in the JSON result with --json).
     ...(ctx.json ? {} : { onWarning: (message: string) => ctx.warn(message) }),
   });

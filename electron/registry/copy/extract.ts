@@ -36,6 +36,7 @@ import { isDigest } from '../digest';
 import { MEDIA_TYPES } from '../media-types';
 import { inParallel } from '../parallel';
 import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../platform';
+import { DEFAULT_EXTRACT_MAX_BYTES, DEFAULT_EXTRACT_MAX_ENTRIES, ExtractBudget } from './extract-limits';
 import { readTar, StreamSource, TarWriter, type TarHeader } from './tar-stream';
 
 export interface ExtractSource {
@@ -51,7 +52,9 @@ export interface ExtractOptions {
   signal?: AbortSignal;
   /** Called for every refused or ignored entry, as it is found. */
   onWarning?: (message: string) => void;
-  /** Most files the image may hold (the tree is kept in memory); default 5,000,000. */
+  /** Most bytes the layers may unpack to, all together (a gzip bomb stops here); default 16 GiB. */
+  maxBytes?: number;
+  /** Most entries the layers may hold, directories their paths imply included (the tree is kept in memory); default 5,000,000. */
   maxEntries?: number;
 }
 
@@ -77,7 +80,6 @@ const GZIP_TYPES = new Set<string>([
   'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
 ]);
 const TAR_TYPES = new Set<string>([MEDIA_TYPES.ociLayer, 'application/vnd.oci.image.layer.nondistributable.v1.tar', 'application/vnd.docker.image.rootfs.diff.tar']);
-const DEFAULT_MAX_ENTRIES = 5_000_000;
 
 type Compression = 'gzip' | 'none';
 
@@ -167,7 +169,7 @@ async function chooseImage(client: RegistryClient, source: ExtractSource, option
     }
   }
   const entry = selectPlatform(top.parsed, wanted, src);
-  const image = await client.getManifest({ ...src, reference: entry.digest }, call);
+  const image = await client.getChildManifest(src, entry, call);
   if (image.parsed.kind !== 'image') throw new RegistryError('unsupported', `${source.registry}: the ${entry.digest} entry of the index is not an image manifest`, src);
   const p = entry.platform;
   return { image, platform: { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) } };
@@ -223,9 +225,8 @@ function metaOf(h: TarHeader): Meta {
 /** The final tree of the image, built entry by entry, layer by layer. */
 class Tree {
   readonly root: Node = { kind: 'dir', meta: { mode: 0o755, uid: 0, gid: 0, mtime: 0 }, layer: -1, touched: -1, children: new Map() };
-  private nodes = 0;
 
-  constructor(private readonly warn: (message: string) => void, private readonly maxEntries: number) {}
+  constructor(private readonly warn: (message: string) => void, private readonly budget: ExtractBudget) {}
 
   /** Walks `parts` through existing directories: the node, `missing`, or why the walk is blocked. */
   private walk(parts: string[]): { node: Node } | { missing: true } | { blocked: string } {
@@ -252,20 +253,15 @@ class Tree {
     for (const part of parts) {
       let next = node.children!.get(part);
       if (!next) {
+        // A directory the path implies is an entry too: a deep path must not cost unbounded memory.
+        this.budget.entry(`layer ${layer + 1}`);
         next = { kind: 'dir', meta: { mode: 0o755, uid: 0, gid: 0, mtime }, layer, touched: layer, children: new Map() };
-        this.count();
         node.children!.set(part, next);
       }
       next.touched = layer;
       node = next;
     }
     return node;
-  }
-
-  private count(): void {
-    if (++this.nodes > this.maxEntries) {
-      throw new RegistryError('unsupported', `the image has more than ${this.maxEntries} files; regdesk does not extract it`, {});
-    }
   }
 
   /** Hides what lower layers put in `dir`, keeping what `layer` itself laid down. */
@@ -278,6 +274,7 @@ class Tree {
 
   apply(layer: number, ordinal: number, h: TarHeader): void {
     const label = `layer ${layer + 1}`;
+    this.budget.entry(label);
     const refuse = (reason: string): void => this.warn(`${label}: skipped ${quote(h.name)}: ${reason}`);
     if (h.name.length > MAX_PATH || (h.linkname?.length ?? 0) > MAX_PATH) return refuse(`its name or link target is longer than ${MAX_PATH} characters`);
     const parts = components(h.name);
@@ -356,7 +353,6 @@ class Tree {
       existing.touched = layer;
       return;
     }
-    if (!existing) this.count();
     // Anything else replaces what was there (a directory with everything below it).
     parent.children!.set(base, node);
   }
@@ -371,10 +367,21 @@ function openLayer(path: string, compression: Compression): Readable {
   return input.pipe(gunzip);
 }
 
-/** Reads the layer's tar entries; `visit` may read an entry's body. Stops the streams when done or when `visit` says so. */
-async function eachEntry(path: string, compression: Compression, label: string, visit: (ordinal: number, header: TarHeader, body: AsyncIterable<Buffer>) => Promise<boolean | void>): Promise<void> {
+/** Passes chunks through, telling `count` each one's size first (it throws to stop). */
+async function* counted(input: AsyncIterable<Buffer>, count: (bytes: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of input) {
+    count(chunk.length);
+    yield chunk;
+  }
+}
+
+/**
+ * Reads the layer's tar entries; `visit` may read an entry's body. Stops the streams when done or when `visit` says so.
+ * `count` sees every unpacked byte as it is read, and stops the read by throwing.
+ */
+async function eachEntry(path: string, compression: Compression, label: string, visit: (ordinal: number, header: TarHeader, body: AsyncIterable<Buffer>) => Promise<boolean | void>, count?: (bytes: number) => void): Promise<void> {
   const stream = openLayer(path, compression);
-  const source = new StreamSource(stream);
+  const source = new StreamSource(count ? counted(stream, count) : stream);
   let ordinal = 0;
   try {
     for await (const entry of readTar(source)) {
@@ -447,6 +454,8 @@ export async function extractImage(client: RegistryClient, source: ExtractSource
   const layers = image.parsed.layers;
   // Every layer must be one we can read before anything is downloaded or written.
   const declared = layers.map((l) => compressionOf(l, src));
+  const budget = new ExtractBudget(options.maxBytes ?? DEFAULT_EXTRACT_MAX_BYTES, options.maxEntries ?? DEFAULT_EXTRACT_MAX_ENTRIES, src);
+  budget.checkCompressed(layers.reduce((sum, l) => sum + l.size, 0));
 
   const target = resolve(outTar);
   const folder = dirname(target);
@@ -472,13 +481,14 @@ export async function extractImage(client: RegistryClient, source: ExtractSource
     const compression: Compression[] = [];
     for (const [i, file] of files.entries()) compression.push(await detectCompression(file, declared[i]!, `layer ${i + 1} (${layers[i]!.digest})`));
 
-    // Pass 1: the final tree.
-    const tree = new Tree(warn, options.maxEntries ?? DEFAULT_MAX_ENTRIES);
+    // Pass 1: the final tree. Every unpacked byte and entry counts against the limits; pass 2 reads the same again.
+    const tree = new Tree(warn, budget);
     for (const [i, file] of files.entries()) {
       if (signal?.aborted) throw cancelled();
-      await eachEntry(file, compression[i]!, `layer ${i + 1} (${layers[i]!.digest})`, async (ordinal, header) => {
+      const label = `layer ${i + 1} (${layers[i]!.digest})`;
+      await eachEntry(file, compression[i]!, label, async (ordinal, header) => {
         tree.apply(i, ordinal, header);
-      });
+      }, (bytes) => budget.unpacked(bytes, label));
     }
 
     // What to write: directories, links and devices in tree order; files grouped by where their content is.
