@@ -8,8 +8,8 @@ import { keytarStore, type SecretStore } from '../credentials/keychain';
 import { canonicalRegistry } from '../credentials/registry-keys';
 import type { RegistryClient, RegistryClientOptions } from '../registry/client';
 import type { Credential } from '../registry/auth/credentials';
-import { readFile } from 'node:fs/promises';
-import { RegistryError } from '../../shared/errors';
+import type { RegistryHostConfig } from '../registry/transport/types';
+import { readCaFile } from '../settings/ca-file';
 import type { LiveHostConfig } from '../settings/live-host-config';
 import type { SettingsFile } from '../settings/settings-file';
 import { boolFlag, listFlag, stringFlag, type FlagSpecs, type Parsed } from './args';
@@ -58,14 +58,6 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-async function readCaFile(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch {
-    throw new RegistryError('usage', `cannot read the CA file ${path.slice(0, 200)}`, {}, 'Give the path of a PEM file with --ca-file.');
-  }
-}
-
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   let text = '';
   for await (const chunk of stdin) {
@@ -107,19 +99,21 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
     const settings = await settingsOf();
     const insecure = listFlag(parsed, 'insecure').map(canonicalRegistry);
     const caFile = stringFlag(parsed, 'ca-file');
-    const ca = caFile ? await readCaFile(caFile) : undefined;
+    const ca = caFile ? await readCaFile(caFile, { hint: 'Give the path of a PEM file with --ca-file.' }) : undefined;
     liveConfig = liveHostConfig({ settings, dir: settingsDir(io.env), fixed: { insecure } });
     const problem = liveConfig.problem();
     if (problem) warn(problem);
     const fromSettings = liveConfig.hostConfig;
     const proxy = settings.get().proxy;
+    const hostConfig = (registry: string): RegistryHostConfig => {
+      const base = fromSettings(registry) ?? {};
+      // --insecure: plain HTTP allowed and TLS not verified, for that registry only.
+      const cliInsecure = insecure.includes(canonicalRegistry(registry));
+      return { ...base, ...(cliInsecure ? { insecure: true, skipVerify: true } : {}), ...(ca ? { ca } : {}) };
+    };
     return {
-      hostConfig: (registry) => {
-        const base = fromSettings(registry) ?? {};
-        // --insecure: plain HTTP allowed and TLS not verified, for that registry only.
-        const cliInsecure = insecure.includes(canonicalRegistry(registry));
-        return { ...base, ...(cliInsecure ? { insecure: true, skipVerify: true } : {}), ...(ca ? { ca } : {}) };
-      },
+      // The settings' CA files are read asynchronously: requests wait until they are in place.
+      hostConfig: Object.assign(hostConfig, { ready: fromSettings.ready }),
       ...(proxy ? { proxy } : {}),
       // The transport's log lines carry no secrets: URLs are redacted there.
       ...(verbose ? { log: (line: string) => io.stderr.write(`> ${line}\n`) } : {}),

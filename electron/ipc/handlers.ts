@@ -15,6 +15,7 @@ import type { RegistryClient, RegistryClientOptions } from '../registry/client';
 import { planCopy, type CopyRequest } from '../registry/copy/plan';
 import { parsePlatform } from '../registry/platform';
 import { checkRepositoryName, parseRegistryHost, parseTag } from '../registry/reference';
+import { readCaFile } from '../settings/ca-file';
 import type { RegistryEntry } from '../settings/schema';
 import type { SettingsFile } from '../settings/settings-file';
 import { createUpdateService, type UpdateService } from '../update-service';
@@ -87,6 +88,8 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     'registries.list': async () => Promise.all(registries().map((r) => view(canonicalRegistry(r.host)))),
     'registries.add': async (r) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
+      // A CA file named here is checked now (a regular file, size-capped): a bad one is refused at once, never saved.
+      if (r.caFile) await readCaFile(r.caFile, { registry: hostKey, hint: 'Give the path of the registry\'s CA certificate file (PEM).' });
       removedFromSession.delete(hostKey);
       settings.update((s) => {
         s.registries = s.registries.filter((e) => !hostIs(hostKey)(e));

@@ -5,17 +5,21 @@
  * lookup is rebuilt on every change (not on every request: reading settings
  * costs a copy of the whole document); the transport notices a changed entry
  * and rebuilds that host's connections and scheme.
+ *
+ * CA files are read asynchronously on every rebuild; the new settings replace
+ * the old ones only once they are read, and the lookup's `ready()`, which the
+ * transport awaits before each request, says when the latest rebuild is in place.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import type { RegistryHostConfig } from '../registry/transport/types';
-import { hostConfigFrom, loadRegistryConfig, REGISTRY_CONFIG_NAME, type HostConfigSources } from './registry-config';
+import type { HostConfigLookup, RegistryHostConfig } from '../registry/transport/types';
+import { hostConfigFrom, loadCaFiles, loadRegistryConfig, REGISTRY_CONFIG_NAME, type HostConfigSources } from './registry-config';
 import type { SettingsFile } from './settings-file';
 
 export interface LiveHostConfig {
-  /** The current settings for `host[:port]`: what the transport asks on every request. */
-  hostConfig(registry: string): RegistryHostConfig | undefined;
-  /** Rebuilds from the current settings and registries.json. */
-  refresh(): void;
+  /** The current settings for `host[:port]`: what the transport asks on every request (after `hostConfig.ready()`). */
+  hostConfig: HostConfigLookup;
+  /** Rebuilds from the current settings and registries.json; resolves once the rebuild is in place. */
+  refresh(): Promise<void>;
   /** Also follows hand edits of registries.json (for long-running processes). */
   watch(): void;
   close(): void;
@@ -33,25 +37,32 @@ export interface LiveHostConfigOptions {
 
 export function liveHostConfig(options: LiveHostConfigOptions): LiveHostConfig {
   let problem: string | undefined;
-  const build = (): ((registry: string) => RegistryHostConfig | undefined) => {
+  let current: (registry: string) => RegistryHostConfig | undefined = () => undefined;
+  let latest = 0;
+  let settled: Promise<void> = Promise.resolve();
+  const refresh = (): Promise<void> => {
+    const generation = ++latest;
     const loaded = loadRegistryConfig(options.dir);
     problem = loaded.problem;
-    return hostConfigFrom({ ...options.fixed, registries: options.settings.get().registries, file: loaded.file });
+    const sources: HostConfigSources = { ...options.fixed, registries: options.settings.get().registries, file: loaded.file };
+    settled = loadCaFiles(sources).then((cas) => {
+      // A slower, older rebuild never replaces a newer one.
+      if (generation === latest) current = hostConfigFrom(sources, cas);
+    });
+    return settled;
   };
-  let current = build();
+  void refresh();
   let watcher: FSWatcher | undefined;
-  const refresh = (): void => {
-    current = build();
-  };
+  const hostConfig: HostConfigLookup = Object.assign((registry: string) => current(registry), { ready: () => settled });
   return {
-    hostConfig: (registry) => current(registry),
+    hostConfig,
     refresh,
     watch() {
       if (watcher) return;
       try {
         // Not persistent: watching must never keep a process alive.
         watcher = watch(options.dir, { persistent: false }, (_event, name) => {
-          if (name === null || name === REGISTRY_CONFIG_NAME) refresh();
+          if (name === null || name === REGISTRY_CONFIG_NAME) void refresh();
         });
         watcher.on('error', () => undefined);
       } catch {
@@ -67,7 +78,7 @@ export function liveHostConfig(options: LiveHostConfigOptions): LiveHostConfig {
 }
 
 /** The same settings file, calling `changed` after every update (so the transport settings follow). */
-export function notifyingUpdates(settings: SettingsFile, changed: () => void): SettingsFile {
+export function notifyingUpdates(settings: SettingsFile, changed: () => unknown): SettingsFile {
   return {
     ...settings,
     update(change) {

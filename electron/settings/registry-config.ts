@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { RegistryError } from '../../shared/errors';
+import { caFileError, readCaFile } from './ca-file';
 import { canonicalRegistry } from '../credentials/registry-keys';
 import type { RegistryHostConfig } from '../registry/transport/types';
 import type { RegistryEntry } from './schema';
@@ -55,35 +56,56 @@ export interface HostConfigSources {
   insecure?: string[];
   /** CA files for this run (CLI --ca-file applies to the registries it names). */
   caFiles?: Record<string, string>;
-  readFile?: (path: string) => Buffer;
 }
 
-/** Merges every source into the engine's `hostConfig` lookup. CA files are read once, on first use. */
-export function hostConfigFrom(sources: HostConfigSources): (registry: string) => RegistryHostConfig | undefined {
-  const read = sources.readFile ?? ((path: string) => readFileSync(path));
-  const caCache = new Map<string, Buffer>();
-  const ca = (path: string, registry: string): Buffer => {
-    let pem = caCache.get(path);
-    if (!pem) {
-      try {
-        pem = read(path);
-      } catch {
-        throw new RegistryError('usage', `cannot read the CA file ${path.slice(0, 200)} configured for ${registry}`, { registry },
-          'Fix the path in registries.json or in the registry settings.');
-      }
-      caCache.set(path, pem);
+/** What each CA file named in the sources holds: its bytes, or why it cannot be used. */
+export type LoadedCaFiles = ReadonlyMap<string, Buffer | RegistryError>;
+
+const byKey = <T>(record: Record<string, T> | undefined, registry: string): T | undefined => {
+  for (const [key, value] of Object.entries(record ?? {})) if (canonicalRegistry(key) === registry) return value;
+  return undefined;
+};
+
+/** The CA file that applies to a registry: this run's, else its settings entry's, else registries.json's. */
+function caFileFor(sources: HostConfigSources, registry: string): string | undefined {
+  const entry = sources.registries?.find((r) => canonicalRegistry(r.host) === registry);
+  return byKey(sources.caFiles, registry) ?? entry?.caFile ?? byKey(sources.file?.ca, registry);
+}
+
+/** Reads every CA file the sources name, once each and asynchronously; a file that cannot be used is kept as its error. */
+export async function loadCaFiles(sources: HostConfigSources): Promise<LoadedCaFiles> {
+  const paths = new Set([
+    ...Object.values(sources.caFiles ?? {}),
+    ...(sources.registries ?? []).flatMap((r) => (r.caFile ? [r.caFile] : [])),
+    ...Object.values(sources.file?.ca ?? {}),
+  ]);
+  const hint = 'Fix the path in registries.json or in the registry settings.';
+  const loaded = await Promise.all([...paths].map(async (path): Promise<[string, Buffer | RegistryError]> => {
+    try {
+      return [path, await readCaFile(path, { hint })];
+    } catch (err) {
+      return [path, err instanceof RegistryError ? err : new RegistryError('usage', `the CA file ${path.slice(0, 200)} cannot be used`, {}, hint)];
     }
-    return pem;
-  };
-  const byKey = <T>(record: Record<string, T> | undefined, registry: string): T | undefined => {
-    for (const [key, value] of Object.entries(record ?? {})) if (canonicalRegistry(key) === registry) return value;
-    return undefined;
+  }));
+  return new Map(loaded);
+}
+
+/**
+ * Merges every source into the engine's `hostConfig` lookup, with the CA files
+ * read beforehand (loadCaFiles). A registry whose CA file cannot be used fails
+ * its requests with that file's error; other registries are not affected.
+ */
+export function hostConfigFrom(sources: HostConfigSources, cas: LoadedCaFiles = new Map()): (registry: string) => RegistryHostConfig | undefined {
+  const ca = (path: string, registry: string): Buffer => {
+    const loaded = cas.get(path) ?? new RegistryError('internal', `the CA file ${path.slice(0, 200)} was not read`);
+    if (loaded instanceof RegistryError) throw caFileError(loaded, registry);
+    return loaded;
   };
   return (registryKey) => {
     const registry = canonicalRegistry(registryKey);
     const entry = sources.registries?.find((r) => canonicalRegistry(r.host) === registry);
     const insecure = Boolean(entry?.insecure) || [...(sources.insecure ?? []), ...(sources.file?.insecure ?? [])].some((h) => canonicalRegistry(h) === registry);
-    const caFile = byKey(sources.caFiles, registry) ?? entry?.caFile ?? byKey(sources.file?.ca, registry);
+    const caFile = caFileFor(sources, registry);
     const mirrors = byKey(sources.file?.mirrors, registry);
     const config: RegistryHostConfig = {
       ...(insecure ? { insecure: true } : {}),

@@ -5,6 +5,7 @@
  * table and the same settings wiring as the desktop app's main process), with
  * real registries; nothing is restarted between the edits.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,16 +25,19 @@ let serve: Serve;
 let base: string;
 let token: string;
 let configDir: string;
+let home: string;
 
 beforeAll(async () => {
   [tls, plain] = await Promise.all([startRegistry({ tls: true }), startRegistry()]);
   await new RigPusher(plain).push('team/app', buildImage(), ['v1']);
   const env = cliEnv();
   configDir = env.REGDESK_CONFIG_DIR!;
+  home = env.HOME!;
   serve = await startServe([], { env });
   const parsed = new URL(serve.url);
   base = parsed.origin;
-  token = parsed.searchParams.get('token')!;
+  // serve prints the token in the URL's fragment.
+  token = new URLSearchParams(parsed.hash.slice(1)).get('token')!;
 });
 afterAll(async () => {
   await serve?.stop();
@@ -55,6 +59,24 @@ describe('registry settings edited while serve runs', () => {
 
     expect(await rpc('registries.remove', { host: tls.host })).toMatchObject({ ok: true, result: { removed: true } });
     expect(await rpc('registries.ping', { host: tls.host })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/TLS certificate not trusted/) } });
+  });
+
+  it.each([
+    ['a named pipe', (): string => {
+      const path = join(home, 'ca.pipe');
+      execFileSync('mkfifo', [path]);
+      return path;
+    }, /is a named pipe \(FIFO\), not a regular file/],
+    ['/dev/zero', (): string => '/dev/zero', /is a device, not a regular file/],
+    ['a directory', (): string => home, /is a directory, not a regular file/],
+  ])('a CA file that is %s is refused at once when the registry is added, and nothing is saved', async (_name, make, problem) => {
+    const path = make();
+    const added = await rpc('registries.add', { host: tls.host, caFile: path });
+    expect(added).toMatchObject({ ok: false, error: { code: 'usage', registry: tls.host, message: expect.stringContaining(`${tls.host}: the CA file ${path} cannot be used: `) } });
+    expect(added.error.message).toMatch(problem);
+    const listed = await rpc('registries.list', {});
+    expect(listed.ok).toBe(true);
+    expect(listed.result.map((r: { host: string }) => r.host)).not.toContain(tls.host);
   });
 
   // Plain HTTP is always allowed to loopback; a registry on this machine's network address shows the insecure flag at work.

@@ -4,6 +4,7 @@
  * file is migrated; registries.json mirrors and CA files take effect against
  * real registries, and a broken registries.json is reported and ignored.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -150,14 +151,6 @@ describe('registries.json', () => {
     expect((await tlsTags(env)).code).toBe(0);
   });
 
-  // BUG (electron/settings/registry-config.ts, hostConfigFrom, the `ca` reader at lines 66-73):
-  // a CA file named in registries.json (or a settings entry's caFile) that cannot be read makes
-  // readFileSync throw a bare ENOENT from inside the transport, which the CLI reports as
-  // `internal` "unexpected error: ENOENT ... Run again with --verbose and report it" (exit 1),
-  // unlike --ca-file, which gets a clear usage error. Fix: catch the read and throw
-  // RegistryError('usage', `cannot read the CA file ${path} configured for ${registry}`, {registry},
-  // 'Fix the path in registries.json or the registry settings.') (or report it as a `problem`
-  // when registries.json is loaded).
   it('a CA file in registries.json that does not exist is reported as a configuration problem, not an internal error', async () => {
     const env = cliEnv();
     const missing = join(env.HOME!, 'no-such-ca.pem');
@@ -167,6 +160,46 @@ describe('registries.json', () => {
     const error = JSON.parse(res.stdout).error;
     expect(error.message).toContain(missing);
     expect(error.code).not.toBe('internal');
+  });
+
+  /** Paths that are not a CA file: a named pipe (reading it would wait for a writer forever), an endless device, a directory. */
+  const notCaFiles: Array<[string, (env: NodeJS.ProcessEnv) => string, RegExp]> = [
+    ['a named pipe', (env) => {
+      const path = join(env.HOME!, 'ca.pipe');
+      execFileSync('mkfifo', [path]);
+      return path;
+    }, /is a named pipe \(FIFO\), not a regular file/],
+    ['/dev/zero', () => '/dev/zero', /is a device, not a regular file/],
+    ['a directory', (env) => env.HOME!, /is a directory, not a regular file/],
+  ];
+
+  it.each(notCaFiles)('a CA file in registries.json that is %s: a usage error naming it (exit 2), other registries unaffected', async (_name, make, problem) => {
+    const env = cliEnv();
+    const path = make(env);
+    writeRegistries(env, { ca: { [tls.host]: path } });
+    const res = await cli(['tags', `${tls.host}/${multi.repo}`, '--json'], { env });
+    expect(res.code).toBe(2);
+    expect(JSON.parse(res.stdout).error).toMatchObject({ code: 'usage', message: expect.stringContaining(`${tls.host}: the CA file ${path} cannot be used: `) });
+    expect(JSON.parse(res.stdout).error.message).toMatch(problem);
+    const other = await readTags(env);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stdout).toBe('1.0\n');
+  });
+
+  it.each(notCaFiles)('--ca-file naming %s: a usage error before anything is sent (exit 2)', async (_name, make, problem) => {
+    const env = cliEnv();
+    const path = make(env);
+    const res = await cli(['tags', `${tls.host}/${multi.repo}`, '--ca-file', path], { env });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(`the CA file ${path} cannot be used: `);
+    expect(res.stderr).toMatch(problem);
+    expect(res.stderr).toMatch(/^hint: Give the path of a PEM file with --ca-file\./m);
+  });
+
+  it('--ca-file naming the registry\'s CA: trusted', async () => {
+    const res = await cli(['tags', `${tls.host}/${multi.repo}`, '--ca-file', tls.caFile!], { env: cliEnv() });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe('1.0\n');
   });
 
   it('mirrors: reads for Docker Hub (any alias key) are answered by the mirror', async () => {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultSettings, migrate, SETTINGS_VERSION } from '../../electron/settings/schema';
 import { openSettings, settingsDir } from '../../electron/settings/settings-file';
-import { hostConfigFrom, loadRegistryConfig, REGISTRY_CONFIG_NAME } from '../../electron/settings/registry-config';
+import { hostConfigFrom, loadCaFiles, loadRegistryConfig, REGISTRY_CONFIG_NAME, type HostConfigSources } from '../../electron/settings/registry-config';
+import { errorOf } from '../helpers/errors';
 
 let dir: string;
 
@@ -215,6 +216,11 @@ describe('settingsDir', () => {
   });
 });
 
+/** The lookup the transport gets: every CA file named read first, as the live settings do. */
+async function loaded(sources: HostConfigSources): Promise<ReturnType<typeof hostConfigFrom>> {
+  return hostConfigFrom(sources, await loadCaFiles(sources));
+}
+
 describe('registries.json and hostConfigFrom', () => {
   const writeConfig = (value: unknown): void => writeFileSync(join(dir, REGISTRY_CONFIG_NAME), typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -239,7 +245,7 @@ describe('registries.json and hostConfigFrom', () => {
     expect(hostConfigFrom({ file: loaded.file })('registry.lan')).toBeUndefined();
   });
 
-  it('mirrors, insecure registries and CA files per registry, with Docker Hub alias keys', () => {
+  it('mirrors, insecure registries and CA files per registry, with Docker Hub alias keys', async () => {
     const caA = join(dir, 'a.pem');
     const caB = join(dir, 'b.pem');
     writeFileSync(caA, 'PEM-A');
@@ -251,7 +257,7 @@ describe('registries.json and hostConfigFrom', () => {
     });
     const { file, problem } = loadRegistryConfig(dir);
     expect(problem).toBeUndefined();
-    const hostConfig = hostConfigFrom({ file });
+    const hostConfig = await loaded({ file });
     for (const hub of ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/']) {
       const config = hostConfig(hub);
       expect(config?.mirrors, hub).toEqual(['https://mirror.internal:5000']);
@@ -265,38 +271,46 @@ describe('registries.json and hostConfigFrom', () => {
     expect(hostConfig('quay.io')).toBeUndefined();
   });
 
-  it('settings entries, run flags and the file combine; CLI CA > settings CA > file CA; each CA file read once', () => {
+  it('settings entries, run flags and the file combine; CLI CA > settings CA > file CA; each CA file read once', async () => {
     const pem = (name: string): string => {
       const path = join(dir, `${name}.pem`);
       writeFileSync(path, `PEM-${name}`);
       return path;
     };
-    const reads: string[] = [];
-    const hostConfig = hostConfigFrom({
+    const sources: HostConfigSources = {
       registries: [
         { host: 'both.lan', insecure: false, skipVerify: true, caFile: pem('settings') },
         { host: 'insecure.lan:5000', insecure: true, skipVerify: false },
+        { host: 'again.lan', insecure: false, skipVerify: false, caFile: pem('settings') },
       ],
       file: { mirrors: {}, insecure: ['file-insecure.lan'], ca: { 'both.lan': pem('file'), 'fileonly.lan': pem('fileonly') } },
       insecure: ['cli-insecure.lan'],
       caFiles: { 'cli.lan': pem('cli'), 'both.lan': pem('cli-both') },
-      readFile: (path) => {
-        reads.push(path);
-        return readFileSync(path);
-      },
-    });
+    };
+    const cas = await loadCaFiles(sources);
+    // Each file named once in the map, however many registries name it.
+    expect([...cas.keys()].map((p) => p.slice(dir.length + 1)).sort()).toEqual(['cli-both.pem', 'cli.pem', 'file.pem', 'fileonly.pem', 'settings.pem']);
+    const hostConfig = hostConfigFrom(sources, cas);
     expect(hostConfig('both.lan')).toEqual({ skipVerify: true, ca: Buffer.from('PEM-cli-both') });
     expect(hostConfig('fileonly.lan')).toEqual({ ca: Buffer.from('PEM-fileonly') });
     expect(hostConfig('cli.lan')).toEqual({ ca: Buffer.from('PEM-cli') });
+    expect(hostConfig('again.lan')).toEqual({ ca: Buffer.from('PEM-settings') });
     expect(hostConfig('insecure.lan:5000')).toEqual({ insecure: true });
     expect(hostConfig('file-insecure.lan')).toEqual({ insecure: true });
     expect(hostConfig('cli-insecure.lan')).toEqual({ insecure: true });
-    for (let i = 0; i < 3; i++) hostConfig('both.lan');
-    expect(reads.filter((r) => r.endsWith('cli-both.pem'))).toHaveLength(1);
 
-    const withoutCli = hostConfigFrom({ registries: [{ host: 'both.lan', insecure: false, skipVerify: false, caFile: join(dir, 'settings.pem') }], file: { mirrors: {}, insecure: [], ca: { 'both.lan': join(dir, 'file.pem') } } });
+    const withoutCli = await loaded({ registries: [{ host: 'both.lan', insecure: false, skipVerify: false, caFile: join(dir, 'settings.pem') }], file: { mirrors: {}, insecure: [], ca: { 'both.lan': join(dir, 'file.pem') } } });
     expect(withoutCli('both.lan')?.ca?.toString()).toBe('PEM-settings');
     expect(existsSync(join(dir, 'settings.pem'))).toBe(true);
+  });
+
+  it('a CA file that cannot be used fails that registry only, with a usage error naming the file and the registry', async () => {
+    const good = join(dir, 'good.pem');
+    writeFileSync(good, 'PEM-good');
+    const missing = join(dir, 'missing.pem');
+    const hostConfig = await loaded({ file: { mirrors: {}, insecure: [], ca: { 'bad.lan': missing, 'good.lan': good } } });
+    expect(hostConfig('good.lan')?.ca?.toString()).toBe('PEM-good');
+    expect(errorOf(() => hostConfig('bad.lan'))).toMatchObject({ code: 'usage', message: `bad.lan: the CA file ${missing} cannot be used: no such file`, context: { registry: 'bad.lan' }, hint: expect.stringMatching(/registries\.json/) });
   });
 
   it('registries.json does not disturb the settings file beside it', () => {

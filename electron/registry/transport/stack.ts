@@ -1,8 +1,9 @@
 /**
  * Stacks the layers into the engine's one fetch path, outermost first:
  *
- *   settings watch → retry → mirrors → breaker → rate-limit → scheme → auth → redirects → log → http
+ *   settings ready → retry → mirrors → settings watch → breaker → rate-limit → scheme → auth → redirects → log → http
  *
+ * Settings ready waits until settings read from files (CA files) are in place.
  * The settings watch notices a registry whose settings changed while we run
  * (insecure flag, CA, mirrors) and makes the layers that learned something
  * about it (remembered scheme, breaker) start afresh; the http layer does the
@@ -23,11 +24,11 @@ import { DEFAULT_MAX_REDIRECTS, withRedirects } from './redirects';
 import { withRetry, type RetryOptions } from './retry';
 import type { LookupFunction } from './resolve-guard';
 import { withScheme } from './scheme';
-import type { Fetch, Layer, RegistryHostConfig, RequestLogger, TransportTimeouts } from './types';
+import type { Fetch, HostConfigLookup, Layer, RegistryHostConfig, RequestLogger, TransportTimeouts } from './types';
 
 export interface TransportOptions {
   credentials?: CredentialSource;
-  hostConfig?: (registry: string) => RegistryHostConfig | undefined;
+  hostConfig?: HostConfigLookup;
   retry?: Partial<RetryOptions>;
   breaker?: Partial<BreakerOptions>;
   timeouts?: Partial<TransportTimeouts>;
@@ -63,6 +64,14 @@ function withSettingsWatch(hostConfig: (registry: string) => RegistryHostConfig 
   };
 }
 
+/** Waits, before each request, until the settings the lookup reads from files are in place. */
+function withSettingsReady(ready: () => Promise<void>): Layer {
+  return (next) => async (req) => {
+    await ready();
+    return next(req);
+  };
+}
+
 export function createTransport(options: TransportOptions = {}): Transport {
   const hostConfig = options.hostConfig ?? (() => undefined);
   const http = createHttpTransport({
@@ -85,7 +94,8 @@ export function createTransport(options: TransportOptions = {}): Transport {
   });
   // The settings watch sits below the mirrors so that it sees each mirror host too: a mirror's own entry
   // (a CA, plain HTTP) changing must reset what was learned about that mirror as well.
-  const layers = [withRetry(options.retry), withMirrors(hostConfig), settingsWatch, breaker, rateLimit, scheme, auth, withRedirects(options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)];
+  const ready = options.hostConfig?.ready;
+  const layers = [...(ready ? [withSettingsReady(ready)] : []), withRetry(options.retry), withMirrors(hostConfig), settingsWatch, breaker, rateLimit, scheme, auth, withRedirects(options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)];
   const fetch = layers.reduceRight<Fetch>((next, layer) => layer(next), wire);
   return {
     fetch,

@@ -80,6 +80,16 @@ export interface RegistryHostConfig {
   mirrors?: string[];
 }
 
+/**
+ * Per-registry settings by `host[:port]`, asked on every request. `ready`, when
+ * given, is awaited before each request: settings that come from files read
+ * asynchronously (a CA) are in place once it resolves.
+ */
+export interface HostConfigLookup {
+  (registry: string): RegistryHostConfig | undefined;
+  ready?: () => Promise<void>;
+}
+
 export interface TransportTimeouts {
   /** TCP + TLS connect. */
   connectMs: number;
