@@ -12,6 +12,7 @@ import { defaultSettings, migrate, SETTINGS_VERSION } from '../../electron/setti
 import { openSettings, settingsDir } from '../../electron/settings/settings-file';
 import { hostConfigFrom, loadCaFiles, loadRegistryConfig, REGISTRY_CONFIG_NAME, type HostConfigSources } from '../../electron/settings/registry-config';
 import { errorOf } from '../helpers/errors';
+import { liveHostConfig } from '../../electron/settings/live-host-config';
 
 let dir: string;
 
@@ -311,6 +312,27 @@ describe('registries.json and hostConfigFrom', () => {
     const hostConfig = await loaded({ file: { mirrors: {}, insecure: [], ca: { 'bad.lan': missing, 'good.lan': good } } });
     expect(hostConfig('good.lan')?.ca?.toString()).toBe('PEM-good');
     expect(errorOf(() => hostConfig('bad.lan'))).toMatchObject({ code: 'usage', message: `bad.lan: the CA file ${missing} cannot be used: no such file`, context: { registry: 'bad.lan' }, hint: expect.stringMatching(/registries\.json/) });
+  });
+
+  it('the live lookup: CA files read asynchronously on every rebuild, in place once ready() resolves', async () => {
+    const ca = (name: string): string => {
+      const path = join(dir, `${name}.pem`);
+      writeFileSync(path, `PEM-${name}`);
+      return path;
+    };
+    let registries = [{ host: 'corp.lan', insecure: false, skipVerify: false, caFile: ca('first') }];
+    const live = liveHostConfig({ settings: { get: () => ({ ...defaultSettings(), registries }) }, dir });
+    await live.hostConfig.ready!();
+    expect(live.hostConfig('corp.lan')?.ca?.toString()).toBe('PEM-first');
+    registries = [{ host: 'corp.lan', insecure: false, skipVerify: false, caFile: ca('second') }];
+    const rebuilt = live.refresh();
+    expect(live.hostConfig.ready!()).toBe(rebuilt);
+    await rebuilt;
+    expect(live.hostConfig('corp.lan')?.ca?.toString()).toBe('PEM-second');
+    registries = [{ host: 'corp.lan', insecure: false, skipVerify: false, caFile: '/dev/zero' }];
+    await live.refresh();
+    expect(errorOf(() => live.hostConfig('corp.lan')).message).toBe('corp.lan: the CA file /dev/zero cannot be used: it is a device, not a regular file');
+    expect(live.hostConfig('other.lan')).toBeUndefined();
   });
 
   it('registries.json does not disturb the settings file beside it', () => {
