@@ -72,7 +72,7 @@ export class ShapeReader {
       // A plain object without a prototype would still let "__proto__" through as a key; defineProperty keeps it a key.
       Object.defineProperty(out, key, { value: this.text(value, `${field}.${key.slice(0, 40)}`), enumerable: true, writable: true, configurable: true });
     }
-    if (dropped) this.warn(field, `has ${dropped} entr${dropped === 1 ? 'y' : 'ies'} that are not text`);
+    if (dropped) this.warn(field, `has ${dropped} entr${dropped === 1 ? 'y that is' : 'ies that are'} not text`);
     return out;
   }
 
