@@ -71,9 +71,22 @@ export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: 
   return startCli(args, options).done;
 }
 
+/** An answer of serve's /rpc: a result, or a typed error. */
+export interface RpcAnswer {
+  ok: boolean;
+  result?: any;
+  error?: { code: string; message: string; status?: number };
+}
+
 export interface Serve {
   /** The URL serve printed, its token in the fragment. */
   url: string;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** The token from the URL's fragment, as the page reads it. */
+  token: string;
+  /** Calls one handler the way the page does: POST with the token in its header. */
+  rpc(channel: string, body: unknown): Promise<RpcAnswer>;
   /** Stops serve (SIGTERM) and returns how it ended and what it printed. */
   stop(): Promise<CliResult>;
 }
@@ -91,8 +104,16 @@ export async function startServe(args: string[], options: { env?: NodeJS.Process
     });
     void serve.done.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
   });
+  const { origin, hash } = new URL(url);
+  const token = new URLSearchParams(hash.slice(1)).get('token')!;
   return {
     url,
+    origin,
+    token,
+    async rpc(channel, body) {
+      const res = await fetch(`${origin}/rpc/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-regdesk-token': token }, body: JSON.stringify(body) });
+      return (await res.json()) as RpcAnswer;
+    },
     async stop() {
       serve.child.kill('SIGTERM');
       return serve.done;

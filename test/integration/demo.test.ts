@@ -1,7 +1,6 @@
 /** `regdesk serve --demo`: two sample registries that a newcomer can browse at once, gone when serve stops. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { startServe } from '../helpers/cli';
 
@@ -14,11 +13,7 @@ async function demoProcesses(): Promise<string> {
 describe('serve --demo', () => {
   it('starts an open and a password registry with samples, signed in, and stops them with serve', async () => {
     const serve = await startServe(['--demo']);
-    const { origin, searchParams } = new URL(serve.url);
-    const rpc = async (channel: string, body: unknown) => {
-      const res = await request(`${origin}/rpc/${channel}`, { method: 'POST', headers: { 'x-regdesk-token': searchParams.get('token')! }, body: JSON.stringify(body) });
-      return (await res.body.json()) as { ok: boolean; result: any };
-    };
+    const rpc = serve.rpc;
     let result: Awaited<ReturnType<typeof serve.stop>>;
     try {
       const registries = (await rpc('registries.list', {})).result as Array<{ host: string; name: string; credentials: { origin: string; username?: string } | null }>;

@@ -9,10 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../electron/demo/images';
-import { TOKEN_HEADER } from '../../electron/ipc/serve';
 import { startFaultProxy } from '../rig/fault-proxy';
 import { networkAddress } from '../rig/network-address';
 import { RigPusher } from '../rig/push';
@@ -22,8 +20,6 @@ import { cliEnv, startServe, type Serve } from '../helpers/cli';
 let tls: RigRegistry;
 let plain: RigRegistry;
 let serve: Serve;
-let base: string;
-let token: string;
 let configDir: string;
 let home: string;
 
@@ -34,20 +30,13 @@ beforeAll(async () => {
   configDir = env.REGDESK_CONFIG_DIR!;
   home = env.HOME!;
   serve = await startServe([], { env });
-  const parsed = new URL(serve.url);
-  base = parsed.origin;
-  // serve prints the token in the URL's fragment.
-  token = new URLSearchParams(parsed.hash.slice(1)).get('token')!;
 });
 afterAll(async () => {
   await serve?.stop();
   await Promise.all([tls?.stop(), plain?.stop()]);
 });
 
-async function rpc(channel: string, body: unknown): Promise<any> {
-  const res = await request(`${base}/rpc/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token }, body: JSON.stringify(body) });
-  return res.body.json();
-}
+const rpc = (channel: string, body: unknown): Promise<any> => serve.rpc(channel, body);
 
 describe('registry settings edited while serve runs', () => {
   it('a CA file added to a TLS registry is used at once, and dropped with the registry', async () => {

@@ -309,7 +309,7 @@ describe('regdesk serve: answers and the event stream', () => {
       emit: (event, payload) => bound.server?.emit(event, payload),
     });
     server = bound.server = await startServer({ handlers });
-    stream = await request(`http://127.0.0.1:${server.port}/events?token=${server.token}`);
+    stream = await request(`http://127.0.0.1:${server.port}/events`, { headers: { [TOKEN_HEADER]: server.token } });
     void (async () => {
       for await (const chunk of stream!.body) events.push(chunk.toString());
     })().catch(() => undefined);
