@@ -3,7 +3,9 @@
  * cannot pretty-print (JSON nested 9,000 levels) fails that pane in its place
  * while the other panes keep working; the token leaves the address bar at once
  * and a reload keeps the session; --open's one-time code signs a browser in
- * once. The failed pane's screenshot goes to test/e2e/screenshots/.
+ * once. An image a hostile registry serves (an index entry whose digest is a
+ * path, a label nested 200,000 deep) is a typed error or a note in the Image
+ * pane, and the app keeps working. Screenshots go to test/e2e/screenshots/.
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +16,8 @@ import { expectPageProblem } from '../helpers/page-problems';
 import { launchChromium, startServe, type Serve } from '../helpers/ui';
 import { deeplyNested, imageWithRawJson, MANIFEST_DEPTH } from '../rig/deep-json';
 import { pushImage } from '../rig/fixtures';
+import { document, imageWithLabels, startHostileRegistry } from '../rig/hostile-registry';
+import { MT } from '../rig/images';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 
 const SHOTS = join(process.cwd(), 'test/e2e/screenshots');
@@ -122,6 +126,55 @@ describe('a pane that cannot render', () => {
       expect(await page.locator('.pane-failed').count()).toBe(0);
     } finally {
       await page.close();
+    }
+  });
+});
+
+describe('images a hostile registry serves', () => {
+  it('an index entry that is a path is an error in the Image pane, a malformed label is left out with a note, and the app keeps working', async () => {
+    const hostile = await startHostileRegistry();
+    const own = await startServe(['--registry', `http://${hostile.host}`]);
+    const page = await newPage();
+    try {
+      const repo = 'attacker/app';
+      hostile.answer('/v2/_catalog', { body: JSON.stringify({ repositories: [repo] }), headers: { 'content-type': 'application/json' } });
+      hostile.answer(`/v2/${repo}/tags/list`, { body: JSON.stringify({ name: repo, tags: ['bad', 'deep', 'good'] }), headers: { 'content-type': 'application/json' } });
+      hostile.image(repo, 'bad', document({ schemaVersion: 2, mediaType: MT.ociIndex, manifests: [{ mediaType: MT.ociManifest, digest: '../../../victim/private/manifests/prod', size: 10, platform: { os: 'linux', architecture: 'amd64' } }] }, MT.ociIndex));
+      hostile.image(repo, 'deep', imageWithLabels(`"org.example.deep":${deeplyNested(200_000)}`));
+      hostile.image(repo, 'good', buildImage());
+
+      await page.goto(own.url);
+      await page.getByRole('button', { name: new RegExp(hostile.host) }).first().click();
+      await page.getByLabel('Filter repositories').fill('attacker');
+      await page.locator(`[data-repository="${repo}"]`).click();
+      await expect.poll(() => page.locator('[data-tag]').count(), { timeout: 10_000 }).toBe(3);
+
+      await page.locator('[data-tag="bad"]').click();
+      const image = page.getByLabel('Image', { exact: true });
+      const error = image.getByRole('alert').locator('.error-message');
+      await error.waitFor();
+      expect(await error.textContent()).toContain('manifests[0].digest is not a valid digest');
+      await page.screenshot({ path: join(SHOTS, 'hostile-index.png') });
+
+      await page.locator('[data-tag="deep"]').click();
+      const note = image.getByRole('note', { name: 'Left out' });
+      await note.waitFor();
+      expect(await note.textContent()).toContain('config.Labels has 1 entry that is not text');
+      await page.getByRole('tab', { name: 'config' }).click();
+      expect(await image.textContent()).toContain('org.example.normal');
+      await page.screenshot({ path: join(SHOTS, 'hostile-label.png') });
+
+      await page.locator('[data-tag="good"]').click();
+      await expect.poll(() => page.locator('.pane.image h2').textContent(), { timeout: 10_000 }).toBe(`${repo}:good`);
+      await page.getByRole('tab', { name: 'layers' }).click();
+      await expect.poll(() => image.locator('table.layers tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(await page.locator('.pane-failed').count()).toBe(0);
+      // Nothing outside the repository was asked for.
+      expect(hostile.requests.filter((r) => r.path !== '/v2/' && !r.path.startsWith('/v2/_catalog') && !r.path.startsWith(`/v2/${repo}/`))).toEqual([]);
+    } finally {
+      await page.close();
+      await own.stop();
+      await hostile.close();
     }
   });
 });

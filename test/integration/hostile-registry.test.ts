@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../electron/registry/client';
 import { deeplyNested } from '../rig/deep-json';
-import { startHostileRegistry, type HostileRegistry } from '../rig/hostile-registry';
-import { buildImage, buildIndex, MT, sha256, type RigManifest } from '../rig/images';
+import { document, imageWithLabels, startHostileRegistry, type HostileRegistry } from '../rig/hostile-registry';
+import { buildImage, buildIndex, MT } from '../rig/images';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { cli, startServe, type Serve } from '../helpers/cli';
 
@@ -32,26 +32,7 @@ const image = (ref = 'latest'): string => `${hostile.host}/${REPO}:${ref}`;
 /** The CLI, signed in to the hostile registry with the user's password. */
 const run = (args: string[]) => cli([...args, '--insecure', hostile.host, '-u', hostile.user.username, '--password-stdin'], { stdin: `${hostile.user.password}\n` });
 
-/** A document served as is: any JSON, with its real digest. */
-function document(value: unknown, mediaType: string, children: RigManifest[] = [], blobs: RigManifest['blobs'] = []): RigManifest {
-  const bytes = Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
-  return { digest: sha256(bytes), mediaType, bytes, blobs, children };
-}
-
 const amd64 = { os: 'linux', architecture: 'amd64' };
-
-/** An image whose config carries `labels` raw (any JSON text) next to a normal label. */
-function imageWithLabels(labelsJson: string): RigManifest {
-  const built = buildImage({ platform: amd64, labels: { 'org.example.normal': 'yes' } });
-  const config = built.blobs[0]!;
-  const text = config.bytes.toString('utf8').replace('"org.example.normal":"yes"', `"org.example.normal":"yes",${labelsJson}`);
-  const bytes = Buffer.from(text);
-  const newConfig = { ...config, digest: sha256(bytes), bytes };
-  const manifest = JSON.parse(built.bytes.toString('utf8')) as { config: { digest: string; size: number } };
-  manifest.config.digest = newConfig.digest;
-  manifest.config.size = bytes.length;
-  return document(manifest, MT.ociManifest, [], [newConfig, ...built.blobs.slice(1)]);
-}
 
 const TRAVERSAL = '../../../victim/private/manifests/prod';
 

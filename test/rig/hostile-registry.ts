@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenTracked } from './listen';
-import { sha256, type RigManifest } from './images';
+import { buildImage, MT, sha256, type RigManifest } from './images';
 
 export interface HostileAnswer {
   status?: number;
@@ -109,4 +109,23 @@ export async function startHostileRegistry(): Promise<HostileRegistry> {
     },
     close: () => listening.close(),
   };
+}
+
+/** A document served as is: any JSON, with its real digest. */
+export function document(value: unknown, mediaType: string, children: RigManifest[] = [], blobs: RigManifest['blobs'] = []): RigManifest {
+  const bytes = Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+  return { digest: sha256(bytes), mediaType, bytes, blobs, children };
+}
+
+/** An image whose config carries `labels` raw (any JSON text) next to a normal label. */
+export function imageWithLabels(labelsJson: string): RigManifest {
+  const built = buildImage({ platform: { os: 'linux', architecture: 'amd64' }, labels: { 'org.example.normal': 'yes' } });
+  const config = built.blobs[0]!;
+  const text = config.bytes.toString('utf8').replace('"org.example.normal":"yes"', `"org.example.normal":"yes",${labelsJson}`);
+  const bytes = Buffer.from(text);
+  const newConfig = { ...config, digest: sha256(bytes), bytes };
+  const manifest = JSON.parse(built.bytes.toString('utf8')) as { config: { digest: string; size: number } };
+  manifest.config.digest = newConfig.digest;
+  manifest.config.size = bytes.length;
+  return document(manifest, MT.ociManifest, [], [newConfig, ...built.blobs.slice(1)]);
 }
