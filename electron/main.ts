@@ -14,6 +14,7 @@ import { createDiscovery } from './credentials/discovery';
 import { keytarStore } from './credentials/keychain';
 import { createCallRegistry } from './ipc/call-registry';
 import { createHandlers, dispatch } from './ipc/handlers';
+import { encodeEnvelope, encodeEventPayload } from './ipc/wire';
 import { RegistryClient } from './registry/client';
 import { liveHostConfig, notifyingUpdates } from './settings/live-host-config';
 import { openSettings, settingsDir, type ConfLike } from './settings/settings-file';
@@ -115,7 +116,8 @@ function start(): void {
   const handlers = createHandlers({
     ...services,
     emit: (event, payload) => {
-      for (const win of windows()) win.webContents.send('regdesk:event', event, payload);
+      const data = encodeEventPayload(payload);
+      if (data !== undefined) for (const win of windows()) win.webContents.send('regdesk:event', event, data);
       if (event === 'updates.changed') setPending((payload as Array<{ update: unknown }>).filter((v) => v.update).length);
     },
     notify: (count, fresh) => {
@@ -135,9 +137,9 @@ function start(): void {
   const knownSenders = new Set<number>();
   ipcMain.handle('regdesk:call', async (event, channel: unknown, request: unknown, id: unknown) => {
     if (!trusted(event.senderFrame)) {
-      return { ok: false, error: new RegistryError('authorization', 'call from an untrusted frame refused', {}).toWire() };
+      return JSON.stringify({ ok: false, error: new RegistryError('authorization', 'call from an untrusted frame refused', {}).toWire() });
     }
-    if (typeof channel !== 'string') return { ok: false, error: new RegistryError('usage', 'channel must be a string', {}).toWire() };
+    if (typeof channel !== 'string') return JSON.stringify({ ok: false, error: new RegistryError('usage', 'channel must be a string', {}).toWire() });
     const sender = event.sender.id;
     if (!knownSenders.has(sender)) {
       knownSenders.add(sender);
@@ -154,7 +156,8 @@ function start(): void {
     }
     const call = calls.begin(sender, id);
     try {
-      return await dispatch(handlers, channel, request, call.signal);
+      // JSON text, as serve sends it: a value nested too deeply to clone is a typed error, not a rejected invoke.
+      return encodeEnvelope(channel, await dispatch(handlers, channel, request, call.signal));
     } finally {
       call.end();
     }

@@ -9,15 +9,16 @@ type Listener = (payload: unknown) => void;
 
 const api = {
   transport: 'electron' as const,
-  call(channel: string, request: unknown, id: number): Promise<unknown> {
-    return ipcRenderer.invoke('regdesk:call', String(channel), request, Number(id));
+  /** Answers and events arrive as JSON text (electron/ipc/wire.ts). */
+  async call(channel: string, request: unknown, id: number): Promise<unknown> {
+    return JSON.parse(String(await ipcRenderer.invoke('regdesk:call', String(channel), request, Number(id))));
   },
   cancel(id: number): void {
     ipcRenderer.send('regdesk:cancel', Number(id));
   },
   on(event: string, listener: Listener): () => void {
     const wrapped = (_e: IpcRendererEvent, name: unknown, payload: unknown): void => {
-      if (name === event) listener(payload);
+      if (name === event) listener(JSON.parse(String(payload)));
     };
     ipcRenderer.on('regdesk:event', wrapped);
     return () => {

@@ -21,6 +21,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { Envelope, EventMap, EventName } from '../../shared/contract';
 import { RegistryError, type ErrorCode } from '../../shared/errors';
 import { dispatch, type Handlers } from './handlers';
+import { encodeEnvelope, encodeEventPayload } from './wire';
 
 export const TOKEN_HEADER = 'x-regdesk-token';
 const MAX_BODY = 1024 * 1024;
@@ -91,21 +92,6 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   return text ? JSON.parse(text) : {};
-}
-
-/**
- * The envelope as JSON, or a typed error when it cannot be written: a registry's
- * value nested thousands of levels deep overflows JSON.stringify's stack.
- */
-export function encodeEnvelope(channel: string, envelope: Envelope<unknown>): string {
-  try {
-    return JSON.stringify(envelope);
-  } catch (err) {
-    const error = err instanceof RangeError
-      ? new RegistryError('protocol', `the answer to ${channel} is nested too deeply to send`, {}, 'A registry sent a value (a label, an annotation) nested thousands of levels deep; regdesk cannot show it.')
-      : new RegistryError('internal', `the answer to ${channel} could not be encoded`, {});
-    return JSON.stringify({ ok: false, error: error.toWire() });
-  }
 }
 
 /** The request's path, %-decoded; undefined when it is not a plain origin-form path or a %-escape is malformed. */
@@ -241,12 +227,8 @@ export async function startServer(options: ServeOptions): Promise<Server> {
       return `http://127.0.0.1:${port}/#code=${code}`;
     },
     emit(event, payload) {
-      let data: string;
-      try {
-        data = JSON.stringify(payload);
-      } catch {
-        return; // Not encodable (nested too deeply): this update is dropped, the server carries on.
-      }
+      const data = encodeEventPayload(payload);
+      if (data === undefined) return;
       const frame = `event: ${event}\ndata: ${data}\n\n`;
       for (const res of listeners) res.write(frame);
     },
