@@ -7,10 +7,11 @@
  * the rig's certificates, to clients and to its target alike.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer, request as httpsRequest } from 'node:https';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { TlsFiles } from './certs';
 import { listenTracked } from './listen';
+import { registryErrorBody, upstreamOf } from './upstream';
 
 export type FaultAction =
   /** Answer with this status and headers (and a small JSON error body) without forwarding. */
@@ -82,13 +83,11 @@ export interface FaultProxy {
 }
 
 function errorBody(status: number): string {
-  return JSON.stringify({ errors: [{ code: status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE', message: `injected ${status}` }] });
+  return registryErrorBody(status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE', `injected ${status}`);
 }
 
 export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
-  const upstream = new URL(target);
-  const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
-  const ca = options.targetCaFile ? readFileSync(options.targetCaFile) : undefined;
+  const upstream = upstreamOf(target, options.targetCaFile);
   const rules: Array<FaultRule & { used: number; seen: number }> = [];
   const requests: RecordedRequest[] = [];
 
@@ -102,7 +101,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   const forward = (req: IncomingMessage, res: ServerResponse, action: FaultAction | undefined, record: RecordedRequest): void => {
     const forwarded = { ...req.headers };
     if (action?.kind === 'ignore-range') delete forwarded.range;
-    const out = send({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwarded, ...(ca ? { ca } : {}) }, (up) => {
+    const out = upstream.request({ method: req.method ?? 'GET', path: req.url ?? '/', headers: forwarded }, (up) => {
       if (action?.kind === 'lose-response') {
         up.resume();
         res.socket?.destroy();
