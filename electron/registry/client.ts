@@ -6,7 +6,8 @@
 import { RegistryError } from '../../shared/errors';
 import { readSmallBlob, getBlob, headBlob, openBlob, type BlobTarget } from './api/blobs';
 import { platformsOf, selectPlatform, summarise, type ImageSummary, type PlatformEntry } from './api/image';
-import { catalogPages, collect, tagPages, type ListOptions } from './api/listings';
+import type { AbsentWhenDenied } from './api/denied';
+import { catalogPages, collect, tagPages, type ListingEnd, type ListOptions } from './api/listings';
 import { deleteManifest, getManifest, headManifest, putManifest, type FetchedManifest, type ManifestHead, type ManifestTarget } from './api/manifests';
 import { parseImageConfig, type Descriptor, type ImageConfig, type ImageManifest } from './api/manifest-types';
 import { catalogKey, ReadCache, tagDigestKey, tagsKey, type ReadCacheOptions } from './api/read-cache';
@@ -62,19 +63,20 @@ export class RegistryClient {
     await res.body.dump();
   }
 
-  catalogPages(registry: string, options: ListOptions = {}): AsyncGenerator<string[]> {
+  catalogPages(registry: string, options: ListOptions = {}): AsyncGenerator<string[], ListingEnd> {
     return catalogPages(this.fetch, registry, options);
   }
 
   async catalog(registry: string, options: ListOptions & { fresh?: boolean } = {}): Promise<string[]> {
     const cached = options.fresh ? undefined : this.cache?.get<string[]>(catalogKey(registry));
     if (cached) return cached;
-    const all = await collect(this.catalogPages(registry, options));
-    this.cache?.set(catalogKey(registry), all);
-    return all;
+    const { entries, complete } = await collect(this.catalogPages(registry, options));
+    // A partial list (the page cap) is not remembered as the catalog.
+    if (complete) this.cache?.set(catalogKey(registry), entries);
+    return entries;
   }
 
-  tagPages(repo: RepositoryTarget, options: ListOptions = {}): AsyncGenerator<string[]> {
+  tagPages(repo: RepositoryTarget, options: ListOptions = {}): AsyncGenerator<string[], ListingEnd> {
     return tagPages(this.fetch, repo.registry, repo.repository, options);
   }
 
@@ -82,9 +84,9 @@ export class RegistryClient {
     const key = tagsKey(repo.registry, repo.repository);
     const cached = options.fresh ? undefined : this.cache?.get<string[]>(key);
     if (cached) return cached;
-    const all = await collect(this.tagPages(repo, options));
-    this.cache?.set(key, all);
-    return all;
+    const { entries, complete } = await collect(this.tagPages(repo, options));
+    if (complete) this.cache?.set(key, entries);
+    return entries;
   }
 
   /** `mirrorable: false` reads the registry's own copy (a destination's), never a mirror's or a cached one. */
@@ -115,7 +117,7 @@ export class RegistryClient {
    * HEAD a manifest; undefined when it does not exist. Tag answers are cached briefly unless `fresh`.
    * `mirrorable: false` asks the registry itself (a destination), never a mirror or a cached answer.
    */
-  async headManifest(target: ManifestTarget, options: Call & { fresh?: boolean; mirrorable?: boolean } = {}): Promise<ManifestHead | undefined> {
+  async headManifest(target: ManifestTarget, options: Call & AbsentWhenDenied & { fresh?: boolean; mirrorable?: boolean } = {}): Promise<ManifestHead | undefined> {
     const key = isDigest(target.reference) ? undefined : tagDigestKey(target.registry, target.repository, target.reference);
     const ownAnswer = options.mirrorable === false;
     const cached = key && !options.fresh && !ownAnswer ? this.cache?.get<ManifestHead>(key) : undefined;
@@ -152,7 +154,7 @@ export class RegistryClient {
     return matches.sort();
   }
 
-  headBlob(target: BlobTarget, options: Call = {}) {
+  headBlob(target: BlobTarget, options: Call & AbsentWhenDenied = {}) {
     return headBlob(this.fetch, target, options);
   }
 

@@ -249,26 +249,25 @@ describe('redirects and foreign hosts', () => {
     expect(storage.requests.length).toBe(before);
   });
 
-  it('pagination is capped: a registry that keeps paging is stopped after maxPages', async () => {
-    // Every page links to the next one, each a new URL.
+  it('pagination that repeats itself ends: a page of tags already listed is the end, each tag listed once', async () => {
+    // Every page links to the next one, each a new URL, and every page holds the same tags.
     for (const page of [1, 2, 3]) {
       proxy.add({ path: new RegExp(page === 1 ? '/tags/list\\?n=' : `page=${page}`), action: { kind: 'header', headers: { link: `</v2/app/web/tags/list?page=${page + 1}>; rel="next"` } } });
     }
     const client = new RegistryClient({ ...fast, cache: false });
-    const err = await client.tags({ registry: proxy.host, repository: 'app/web' }, { maxPages: 3 }).catch((e: unknown) => e);
+    const tags = await client.tags({ registry: proxy.host, repository: 'app/web' }, { maxPages: 3 });
     await client.close();
-    expect(isRegistryError(err, 'protocol'), String(err)).toBe(true);
-    expect((err as Error).message).toMatch(/more than 3 pages; stopped/);
-    expect(proxy.requests.filter((r) => r.path.includes('/tags/list'))).toHaveLength(3);
+    expect(tags).toEqual(['v1']);
+    expect(proxy.requests.filter((r) => r.path.includes('/tags/list'))).toHaveLength(2);
   });
 
-  it('a Link header back to a page already read is a loop, stopped', async () => {
-    proxy.add({ path: /\/tags\/list/, action: { kind: 'header', headers: { link: '</v2/app/web/tags/list?last=v1>; rel="next"' } } });
+  it('a Link header back to a page already read ends the listing, without asking for it again', async () => {
+    proxy.add({ path: /\/tags\/list/, action: { kind: 'header', headers: { link: '</v2/app/web/tags/list?n=1000>; rel="next"' } } });
     const client = new RegistryClient({ ...fast, cache: false });
-    const err = await client.tags({ registry: proxy.host, repository: 'app/web' }).catch((e: unknown) => e);
+    const tags = await client.tags({ registry: proxy.host, repository: 'app/web' });
     await client.close();
-    expect(isRegistryError(err, 'protocol'), String(err)).toBe(true);
-    expect((err as Error).message).toMatch(/pagination loops/);
+    expect(tags).toEqual(['v1']);
+    expect(proxy.requests.filter((r) => r.path.includes('/tags/list'))).toHaveLength(1);
   });
 });
 

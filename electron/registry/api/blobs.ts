@@ -11,6 +11,7 @@ import { discard, readBounded } from '../transport/body';
 import { toRegistryError } from '../transport/network-errors';
 import { errorForStatus } from '../transport/status-errors';
 import type { Fetch } from '../transport/types';
+import { deniedAfterAuth, type AbsentWhenDenied } from './denied';
 import { parseBlobTarget, v2Path } from './paths';
 
 export interface BlobTarget {
@@ -35,12 +36,12 @@ const describe = (t: BlobTarget): string => `blob ${t.digest} in ${t.repository}
  * Does this registry hold the blob? Always asked of the registry itself, never a
  * mirror: the answer decides what a copy may skip uploading there.
  */
-export async function headBlob(fetch: Fetch, target: BlobTarget, options: CallOptions = {}): Promise<{ size: number } | undefined> {
+export async function headBlob(fetch: Fetch, target: BlobTarget, options: CallOptions & AbsentWhenDenied = {}): Promise<{ size: number } | undefined> {
   const t = parseBlobTarget(target);
   const where = { registry: t.registry, repository: t.repository };
   const res = await fetch({ ...where, method: 'HEAD', target: v2Path.blob(t.repository, t.digest), scopes: [pullScope(t.repository)], mirrorable: false, ...(options.signal ? { signal: options.signal } : {}) });
   await res.body.dump();
-  if (res.status === 404) return undefined;
+  if (res.status === 404 || (options.absentWhenDenied && deniedAfterAuth(res))) return undefined;
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });
   const size = Number(res.headers['content-length']);
   return { size: Number.isSafeInteger(size) && size >= 0 ? size : -1 };

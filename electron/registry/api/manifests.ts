@@ -11,6 +11,7 @@ import { MANIFEST_ACCEPT, MEDIA_TYPES } from '../media-types';
 import { MAX_MANIFEST_BYTES, readBounded } from '../transport/body';
 import { errorForStatus } from '../transport/status-errors';
 import type { Fetch, RegistryRequest, RegistryResponse } from '../transport/types';
+import { deniedAfterAuth, type AbsentWhenDenied } from './denied';
 import { parseManifest, type ParsedManifest } from './manifest-types';
 import { describeReference, parseManifestTarget, v2Path, type ParsedManifestTarget } from './paths';
 
@@ -111,12 +112,12 @@ export async function getManifest(fetch: Fetch, target: ManifestTarget, options:
 }
 
 /** HEAD: digest, media type and size without the body. Undefined when the manifest does not exist. */
-export async function headManifest(fetch: Fetch, target: ManifestTarget, options: ReadOptions = {}): Promise<ManifestHead | undefined> {
+export async function headManifest(fetch: Fetch, target: ManifestTarget, options: ReadOptions & AbsentWhenDenied = {}): Promise<ManifestHead | undefined> {
   const t = parseManifestTarget(target);
   const where = { registry: t.registry, repository: t.repository };
   const res = await fetch(readRequest(t, 'HEAD', options));
   await res.body.dump();
-  if (res.status === 404) return undefined;
+  if (res.status === 404 || (options.absentWhenDenied && deniedAfterAuth(res))) return undefined;
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'manifest' });
   const header = res.headers['docker-content-digest'];
   const mediaType = contentType(res);

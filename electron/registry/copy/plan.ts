@@ -175,12 +175,12 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
     }
   }
 
-  // What the destination already has.
+  // What the destination already has (a repository GHCR has not seen yet answers DENIED: nothing there).
   const dst = { registry: destination.registry, repository: destination.repository };
   const sameRepository = dst.registry === src.registry && dst.repository === src.repository;
   // HEADs are tiny: many at once, or a 64-layer image waits on round trips before its first byte moves.
   await inParallel([...blobs.values()], 16, async (blob) => {
-    if (sameRepository || (await client.headBlob({ ...dst, digest: blob.digest }, call))) blob.action = 'exists';
+    if (sameRepository || (await client.headBlob({ ...dst, digest: blob.digest }, { ...call, absentWhenDenied: true }))) blob.action = 'exists';
     else if (dst.registry === src.registry) {
       blob.action = 'mount';
       blob.mountFrom = src.repository;
@@ -188,9 +188,9 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
   });
   await inParallel(manifests, 8, async (m) => {
     if (m.tag) return;
-    m.exists = Boolean(await client.headManifest({ ...dst, reference: m.digest }, { ...call, fresh: true, mirrorable: false }));
+    m.exists = Boolean(await client.headManifest({ ...dst, reference: m.digest }, { ...call, fresh: true, mirrorable: false, absentWhenDenied: true }));
   });
-  final.exists = Boolean(await client.headManifest({ ...dst, reference: final.digest }, { ...call, fresh: true, mirrorable: false }));
+  final.exists = Boolean(await client.headManifest({ ...dst, reference: final.digest }, { ...call, fresh: true, mirrorable: false, absentWhenDenied: true }));
   if (destination.tag) final.tag = destination.tag;
   manifests.push(final);
 

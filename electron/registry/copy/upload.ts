@@ -109,7 +109,8 @@ export async function patchUpload(fetch: Fetch, session: UploadSession, body: Re
     return { session, status: 416 };
   }
   const what = range ? `upload chunk at ${range.start}` : 'streamed upload';
-  if (res.status !== 202 && res.status !== 204) throw await errorForStatus(res, { ...where, what, notFound: 'upload' });
+  // 202 by the spec; ECR answers 201 (the chunk was taken all the same).
+  if (res.status !== 202 && res.status !== 201 && res.status !== 204) throw await errorForStatus(res, { ...where, what, notFound: 'upload' });
   await res.body.dump();
   return { session: sessionFrom(res, session, session), status: res.status };
 }

@@ -135,6 +135,8 @@ export async function startDialectProxy(backend: RigRegistry, profile: DialectPr
           }
           if (req.method === 'PATCH' && status === 202 && profile.uploads?.patchStatus) status = profile.uploads.patchStatus;
         }
+        // A repository exists once something was written to it.
+        if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'DELETE' && status < 300) created.add(repo);
         res.writeHead(status, answer);
         up.pipe(res);
         up.on('end', () => resolve(status));
@@ -250,6 +252,7 @@ export async function startDialectProxy(backend: RigRegistry, profile: DialectPr
     tokenRequests: auth.tokenRequests,
     async seed(repo, manifest, tags) {
       await new RigPusher(backend).push(repo, manifest, tags);
+      created.add(repo);
       for (const tag of tags) pushed(repo, tag);
     },
     createRepository: (name) => created.add(name),
