@@ -117,6 +117,7 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
       ...(proxy ? { proxy } : {}),
       // The transport's log lines carry no secrets: URLs are redacted there.
       ...(verbose ? { log: (line: string) => io.stderr.write(`> ${line}\n`) } : {}),
+      ...(verbose ? { retry: { onRetry: ({ delayMs, reason }: { delayMs: number; reason: string }) => io.stderr.write(`> retrying in ${delayMs} ms: ${reason}\n`) } } : {}),
       userAgent: 'regdesk-cli',
     };
   };

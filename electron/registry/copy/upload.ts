@@ -71,7 +71,15 @@ export async function startUpload(fetch: Fetch, target: UploadTarget, options: {
     await res.body.dump();
     return { mounted: true };
   }
-  if (res.status !== 202) throw await errorForStatus(res, { ...where, what: `upload to ${target.repository}`, notFound: 'repository' });
+  if (res.status !== 202) {
+    const error = await errorForStatus(res, { ...where, what: `upload to ${target.repository}`, notFound: 'repository' });
+    // ECR creates no repository on push: say so, and how to go on.
+    if (res.status === 404 && error.context.registryCode === 'NAME_UNKNOWN') {
+      throw new RegistryError('not_found', `${target.registry}: the repository ${repository} does not exist, and this registry does not create repositories on push`, { ...error.context, kind: 'repository' },
+        `Create it first (Amazon ECR: aws ecr create-repository --repository-name ${repository}), then copy again.`);
+    }
+    throw error;
+  }
   await res.body.dump();
   return { mounted: false, session: sessionFrom(res, target) };
 }

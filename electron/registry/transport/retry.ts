@@ -12,6 +12,8 @@
  */
 import { RegistryError } from '../../../shared/errors';
 import { HOST_NOT_FOUND, isTlsFailure, nothingSent } from './network-errors';
+import { MAX_ERROR_BODY_BYTES, readBounded } from './body';
+import { quotaExhausted, waitInBody } from './throttle';
 import { isReplayable, type Fetch, type Layer, type RegistryResponse } from './types';
 
 export interface RetryOptions {
@@ -83,6 +85,16 @@ function isRetryableError(err: unknown): boolean {
     && !isTlsFailure(err);
 }
 
+/** Reads a 429's body (bounded) for a wait written there (GHCR); the body is used up either way. */
+async function waitAskedInBody(res: RegistryResponse): Promise<number | undefined> {
+  try {
+    const text = (await readBounded(res, MAX_ERROR_BODY_BYTES, { registry: res.url.host, what: 'error body' })).toString('utf8');
+    return waitInBody(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export function withRetry(partial: Partial<RetryOptions> = {}): Layer {
   const options = { ...DEFAULT_RETRY, ...partial };
   return (next: Fetch): Fetch =>
@@ -106,6 +118,8 @@ export function withRetry(partial: Partial<RetryOptions> = {}): Layer {
         let delay = backoffDelay(attempt, options);
         let reason = failure instanceof RegistryError ? failure.message : `HTTP ${res?.status}`;
         if (res) {
+          // A quota used up (Docker Hub) lasts hours: the caller says so at once.
+          if (res.status === 429 && quotaExhausted(res.headers)) return res;
           const retryAfter = parseRetryAfter(res.headers['retry-after'], options.now());
           if (retryAfter !== undefined) {
             if (retryAfter > options.maxRetryAfterMs) return res; // the caller reports rate_limited with the time
@@ -113,7 +127,16 @@ export function withRetry(partial: Partial<RetryOptions> = {}): Layer {
             reason += ` (Retry-After ${Math.ceil(retryAfter / 1000)} s)`;
           }
           if (last) return res;
+          const inBody = retryAfter === undefined && res.status === 429 ? await waitAskedInBody(res) : undefined;
           await res.body.dump().catch(() => undefined);
+          if (inBody !== undefined) {
+            if (inBody > options.maxRetryAfterMs) {
+              throw new RegistryError('rate_limited', `${req.registry}: rate limit reached (the registry asks to wait ${Math.ceil(inBody / 1000)} s)`, { registry: req.registry, status: 429, retryAfterMs: inBody },
+                `The registry limits requests. Try again in ${Math.ceil(inBody / 1000)} s.`);
+            }
+            delay = inBody;
+            reason += ` (the registry asked for ${inBody} ms in its answer)`;
+          }
         }
         options.onRetry?.({ attempt, delayMs: delay, reason });
         await options.sleep(delay, req.signal);

@@ -6,6 +6,7 @@
 import { RegistryError, type ErrorContext } from '../../../shared/errors';
 import { MAX_ERROR_BODY_BYTES, readBounded } from './body';
 import { parseRetryAfter } from './retry';
+import { quotaExhausted, quotaText } from './throttle';
 import type { RegistryResponse } from './types';
 
 export interface StatusContext {
@@ -61,17 +62,20 @@ export async function errorForStatus(res: RegistryResponse, ctx: StatusContext):
   };
   const said = detail.message ? ` (registry says: ${detail.message})` : '';
   const challenge = res.headers['www-authenticate'] ?? '';
+  // GHCR and Quay answer DENIED for a repository that does not exist as for one that may not be read.
+  const orMissing = detail.code === 'DENIED' && ctx.repository && !/error="?insufficient_scope/i.test(challenge)
+    ? ` This registry may answer the same for a repository that does not exist: check the name ${ctx.repository}.` : '';
   switch (res.status) {
     case 401:
       if (/error="?insufficient_scope/i.test(challenge) && res.auth?.withCredentials) {
         return new RegistryError('authorization', `${ctx.registry}: access denied to ${ctx.what}${said}`, base, 'Your account lacks the permission for this; ask the registry owner.');
       }
       if (res.auth?.withCredentials) {
-        return new RegistryError('authentication', `${ctx.registry}: the credentials were rejected${said}`, base, `Check the user name and password: regdesk login ${ctx.registry}`);
+        return new RegistryError('authentication', `${ctx.registry}: the credentials were rejected${said}`, base, `Check the user name and password: regdesk login ${ctx.registry}${orMissing ? `.${orMissing}` : ''}`);
       }
-      return new RegistryError('authentication', `${ctx.registry}: authentication required for ${ctx.what}${said}`, base, `Sign in: regdesk login ${ctx.registry}`);
+      return new RegistryError('authentication', `${ctx.registry}: authentication required for ${ctx.what}${said}`, base, `Sign in: regdesk login ${ctx.registry}${orMissing ? `.${orMissing}` : ''}`);
     case 403:
-      return new RegistryError('authorization', `${ctx.registry}: access denied to ${ctx.what}${said}`, base, 'Your account lacks the permission for this; ask the registry owner.');
+      return new RegistryError('authorization', `${ctx.registry}: access denied to ${ctx.what}${said}`, base, `Your account lacks the permission for this; ask the registry owner.${orMissing}`);
     case 404: {
       const kind = (detail.code && Object.hasOwn(NOT_FOUND_KIND, detail.code) ? NOT_FOUND_KIND[detail.code] : undefined) ?? ctx.notFound;
       return new RegistryError('not_found', `${ctx.registry}: ${ctx.what} not found${said}`, { ...base, ...(kind ? { kind } : {}) }, 'Check the repository, tag or digest.');
@@ -79,6 +83,11 @@ export async function errorForStatus(res: RegistryResponse, ctx: StatusContext):
     case 405:
       return new RegistryError('unsupported', `${ctx.registry}: the registry does not support this operation on ${ctx.what}${said}`, base);
     case 429: {
+      if (quotaExhausted(res.headers)) {
+        const quota = quotaText(res.headers);
+        return new RegistryError('rate_limited', `${ctx.registry}: its pull quota${quota ? ` (${quota})` : ''} is used up${said}`, base,
+          `A quota, not a short wait: signing in (regdesk login ${ctx.registry}) usually gives a higher one; otherwise try again when its window has passed.`);
+      }
       const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
       const when = retryAfterMs !== undefined ? ` Try again in ${Math.ceil(retryAfterMs / 1000)} s.` : ' Try again later.';
       return new RegistryError('rate_limited', `${ctx.registry}: rate limit reached${said}`, { ...base, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
