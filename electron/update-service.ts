@@ -69,13 +69,17 @@ export function createUpdateService(options: UpdateServiceOptions) {
     return list;
   };
 
-  /** The digest the watch compares now (of its platform's manifest when it watches one). */
-  const baseline = async (w: Pick<WatchedImage, 'image' | 'platform'>): Promise<string | undefined> => {
+  /**
+   * The state the watch compares against: the digest now (of its platform's manifest when it watches
+   * one) and, with `versions`, the newer version tags that already exist (they are not news).
+   */
+  const current = async (w: Pick<WatchedImage, 'image' | 'platform'>, versions = false): Promise<{ digest?: string; newerVersions: string[] }> => {
     const image = parseReference(w.image);
-    const [first] = await checkUpdates(client, [{ image, ...(w.platform ? { platform: parsePlatform(w.platform) } : {}), rule: 'digest' }]);
+    const [first] = await checkUpdates(client, [{ image, ...(w.platform ? { platform: parsePlatform(w.platform) } : {}), rule: versions ? 'both' : 'digest' }]);
     if (first?.error) throw RegistryError.fromWire(first.error);
-    return first?.remoteDigest ?? undefined;
+    return { ...(first?.remoteDigest ? { digest: first.remoteDigest } : {}), newerVersions: first?.newerVersions ?? [] };
   };
+  const baseline = async (w: Pick<WatchedImage, 'image' | 'platform'>): Promise<string | undefined> => (await current(w)).digest;
 
   const find = (id: string): WatchedImage => {
     const w = settings.get().watched.find((x) => x.id === id);
@@ -126,9 +130,11 @@ export function createUpdateService(options: UpdateServiceOptions) {
       if (platform) parsePlatform(platform);
       const id = randomUUID();
       const entry: WatchedImage = { id, image: ref.familiar(), ...(platform ? { platform } : {}), rule, addedAt: now().toISOString(), ignored: [] };
-      // The digest at the time of watching is the baseline.
-      const digest = await baseline(entry);
-      if (digest) entry.digest = digest;
+      // The state at the time of watching is the baseline: its digest, and the newer versions already
+      // there (taken as seen, whatever the rule, so a later change of rule does not report them either).
+      const state = await current(entry, true);
+      if (state.digest) entry.digest = state.digest;
+      entry.ignored = state.newerVersions.slice(-1000);
       settings.update((s) => {
         s.watched.push(entry);
       });

@@ -33,7 +33,21 @@ export interface PlatformView {
   architecture: string;
   variant?: string;
   digest: string;
+  /** Of the platform's manifest document. */
   size: number;
+  /** What the platform's image weighs: its config and layers (absent when its manifest could not be read). */
+  imageSize?: number;
+}
+
+/** An index entry that is not an image to run but describes one (BuildKit's attestation manifests). */
+export interface AttestationView {
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** The index entry it describes (`vnd.docker.reference.digest`). */
+  describes?: string;
+  /** `vnd.docker.reference.type`, e.g. attestation-manifest. */
+  type?: string;
 }
 
 export interface ImageView {
@@ -46,10 +60,14 @@ export interface ImageView {
   /** The manifest exactly as served, for display. */
   manifest: string;
   platforms: PlatformView[];
+  /** Attestation manifests the index holds beside its platforms. */
+  attestations?: AttestationView[];
   /** The chosen (or only) image. */
   image?: {
     digest: string;
     mediaType: string;
+    /** Its manifest exactly as served (for an index: the chosen platform's). */
+    manifest: string;
     totalSize: number;
     layers: Array<{ digest: string; mediaType: string; size: number }>;
     config: {
@@ -78,6 +96,11 @@ export interface CopyJobView {
   /** What was asked, so the job can be started again. */
   request: RequestOf<'copy.start'>;
   state: 'running' | 'done' | 'failed' | 'cancelled';
+  /** Counts the job's changes: of two views of one job, the higher is the newer (events and lists may cross). */
+  version: number;
+  startedAt: string;
+  /** Queued behind this job, which copies into the same repository (blobs they share cross once). */
+  waitingFor?: string;
   plan?: CopyPlanSummary;
   progress?: CopyProgress;
   result?: CopyResult;
@@ -124,6 +147,8 @@ export const CHANNELS = {
   'copy.start': { request: CopyRequestSchema, response: null as unknown as { id: string } },
   'copy.cancel': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as { cancelled: boolean } },
   'copy.list': { request: z.object({}), response: null as unknown as CopyJobView[] },
+  /** Forgets finished jobs: the one named, or every finished one. Running jobs stay. */
+  'copy.clear': { request: z.object({ id: z.string().min(1).max(100).optional() }), response: null as unknown as { cleared: number } },
   'watch.list': { request: z.object({}), response: null as unknown as WatchView[] },
   'watch.add': {
     request: z.object({ image: z.string().min(1).max(600), platform: platform.optional(), rule: WatchRule.default('both') }),

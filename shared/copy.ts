@@ -43,6 +43,8 @@ export interface CopyPlanSummary {
   bytesToTransfer: number;
   bytesToMount: number;
   bytesPresent: number;
+  /** The destination tag already names another image: the copy moves the tag off it. */
+  replaces?: { tag: string; digest: string };
 }
 
 export type BlobState = 'pending' | 'exists' | 'mounting' | 'mounted' | 'uploading' | 'retrying' | 'done' | 'failed';

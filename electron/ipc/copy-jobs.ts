@@ -1,14 +1,17 @@
 /**
  * Copies as jobs with ids: start returns at once, progress and the result
  * arrive as `copy.updated` events, cancel is keyed by id. Finished jobs are
- * kept (bounded) so the UI can show results and offer a retry.
+ * kept (bounded) so the UI can show results and offer a retry, until cleared.
+ * Jobs into the same repository run one after the other: the blobs and
+ * manifests they share (tags of one image) cross once, and the later jobs'
+ * plans find them present.
  */
 import { randomUUID } from 'node:crypto';
 import type { CopyJobView } from '../../shared/contract';
 import { RegistryError, isRegistryError } from '../../shared/errors';
 import type { RegistryClient } from '../registry/client';
 import { executeCopy } from '../registry/copy/copy';
-import { planCopy, type CopyRequest } from '../registry/copy/plan';
+import { planCopy, refuseCopyOntoItself, type CopyRequest } from '../registry/copy/plan';
 
 const KEEP_FINISHED = 50;
 
@@ -16,6 +19,8 @@ export interface CopyJobs {
   start(request: CopyRequest, asked: CopyJobView['request'], options?: { concurrency?: number }): string;
   cancel(id: string): boolean;
   list(): CopyJobView[];
+  /** Forgets finished jobs (one, or all of them); answers how many. */
+  clear(id?: string): number;
   /** Resolves when the job has ended (for tests and the CLI). */
   settled(id: string): Promise<CopyJobView>;
 }
@@ -24,8 +29,23 @@ function describe(r: { registry: string; repository: string }, ref?: string): st
   return `${r.registry}/${r.repository}${ref ? (ref.startsWith('sha256:') || ref.startsWith('sha512:') ? `@${ref}` : `:${ref}`) : ''}`;
 }
 
+/** Resolves when `before` has settled, or rejects as cancelled when the signal fires first. */
+function waitTurn(before: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new RegistryError('cancelled', 'the copy was cancelled; nothing was tagged', {}));
+  return new Promise((resolve, reject) => {
+    const abort = (): void => reject(new RegistryError('cancelled', 'the copy was cancelled; nothing was tagged', {}));
+    signal.addEventListener('abort', abort, { once: true });
+    void before.then(() => {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    });
+  });
+}
+
 export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) => void): CopyJobs {
   const jobs = new Map<string, { view: CopyJobView; controller: AbortController; done: Promise<CopyJobView> }>();
+  /** Per destination repository: the last job queued into it. */
+  const lanes = new Map<string, { id: string; done: Promise<unknown> }>();
 
   const prune = (): void => {
     const finished = [...jobs.values()].filter((j) => j.view.state !== 'running');
@@ -34,15 +54,28 @@ export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) 
 
   return {
     start(request, asked, options = {}) {
+      // Refused at once, never queued: a copy onto itself changes nothing.
+      refuseCopyOntoItself(request.source, request.destination);
       const id = randomUUID();
       const controller = new AbortController();
-      const view: CopyJobView = { id, source: describe(request.source, request.source.reference), destination: describe(request.destination, request.destination.tag), request: asked, state: 'running' };
+      const lane = `${request.destination.registry}/${request.destination.repository}`;
+      const ahead = lanes.get(lane);
+      const view: CopyJobView = {
+        id, source: describe(request.source, request.source.reference), destination: describe(request.destination, request.destination.tag),
+        request: asked, state: 'running', version: 0, startedAt: new Date().toISOString(), ...(ahead ? { waitingFor: ahead.id } : {}),
+      };
       const update = (patch: Partial<CopyJobView>): void => {
         Object.assign(view, patch);
+        view.version++;
         emit(structuredClone(view));
       };
       const done = (async () => {
         try {
+          if (ahead) {
+            await waitTurn(ahead.done, controller.signal);
+            delete view.waitingFor;
+            update({});
+          }
           const plan = await planCopy(client, { ...request, signal: controller.signal });
           update({ plan: plan.summary });
           const result = await executeCopy(client, plan, {
@@ -53,12 +86,17 @@ export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) 
           update({ state: 'done', result });
         } catch (err) {
           const error = isRegistryError(err) ? err : new RegistryError('internal', 'the copy failed unexpectedly', {});
+          delete view.waitingFor;
           update({ state: error.code === 'cancelled' ? 'cancelled' : 'failed', error: error.toWire() });
         }
         prune();
         return structuredClone(view);
       })();
       jobs.set(id, { view, controller, done });
+      const settledLane = done.then(() => {
+        if (lanes.get(lane)?.done === settledLane) lanes.delete(lane);
+      });
+      lanes.set(lane, { id, done: settledLane });
       emit(structuredClone(view));
       return id;
     },
@@ -69,6 +107,15 @@ export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) 
       return true;
     },
     list: () => [...jobs.values()].map((j) => structuredClone(j.view)),
+    clear(id) {
+      let cleared = 0;
+      for (const [key, job] of jobs) {
+        if (job.view.state === 'running' || (id !== undefined && key !== id)) continue;
+        jobs.delete(key);
+        cleared++;
+      }
+      return cleared;
+    },
     settled(id) {
       const job = jobs.get(id);
       if (!job) return Promise.reject(new RegistryError('not_found', `no copy job ${id.slice(0, 40)}`, {}));

@@ -4,7 +4,7 @@
  * (HTTP). `dispatch` validates every request against the channel's schema and
  * turns every failure into one serialised error; no handler returns a secret.
  */
-import type { CopyJobView, EventMap, EventName, ImageView, ParsedRequestOf, RegistryView, ResponseOf, WatchView } from '../../shared/contract';
+import type { CopyJobView, EventMap, EventName, ParsedRequestOf, RegistryView, ResponseOf, WatchView } from '../../shared/contract';
 import { CHANNELS, isChannel, type Channel, type Envelope } from '../../shared/contract';
 import { RegistryError, isRegistryError } from '../../shared/errors';
 import type { createDiscovery } from '../credentials/discovery';
@@ -20,6 +20,7 @@ import type { RegistryEntry } from '../settings/schema';
 import type { SettingsFile } from '../settings/settings-file';
 import { createUpdateService, type UpdateService } from '../update-service';
 import { createCopyJobs, type CopyJobs } from './copy-jobs';
+import { imageView } from './image-view';
 import { blobTarget, manifestTarget, repositoryTarget } from './targets';
 
 export interface HandlerDeps {
@@ -165,6 +166,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     'copy.start': async (r) => ({ id: jobs.start(copyRequest(r), r, { concurrency: settings.get().copy.concurrency }) }),
     'copy.cancel': async (r) => ({ cancelled: jobs.cancel(r.id) }),
     'copy.list': async () => jobs.list(),
+    'copy.clear': async (r) => ({ cleared: jobs.clear(r.id) }),
     'watch.list': async () => updates.list(),
     'watch.add': async (r) => updates.add(r.image, r.platform, r.rule),
     'watch.update': async (r) => updates.update(r.id, { ...(r.rule ? { rule: r.rule } : {}), ...(r.platform !== undefined ? { platform: r.platform } : {}) }),
@@ -188,54 +190,6 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     },
   };
   return Object.assign(handlers, { jobs, updates });
-}
-
-async function imageView(client: RegistryClient, r: ParsedRequestOf<'image.get'>, signal: AbortSignal): Promise<ImageView> {
-  const target = { registry: r.registry, repository: r.repository, reference: r.reference };
-  const resolved = await client.resolve(target, { signal, ...(r.platform ? { platform: parsePlatform(r.platform) } : {}) });
-  const view: ImageView = {
-    ...target,
-    digest: resolved.top.digest,
-    mediaType: resolved.top.mediaType,
-    size: resolved.top.size,
-    manifest: resolved.top.bytes.toString('utf8'),
-    platforms: resolved.platforms.map((p) => ({ os: p.platform.os, architecture: p.platform.architecture, ...(p.platform.variant ? { variant: p.platform.variant } : {}), digest: p.digest, size: p.size })),
-  };
-  let configWarnings: string[] | undefined;
-  if (resolved.image) {
-    const config = await client.imageConfig({ registry: r.registry, repository: r.repository }, resolved.image.parsed, { signal });
-    configWarnings = config.warnings;
-    const summary = client.summarise(resolved.image.parsed);
-    const c = config.config ?? {};
-    view.image = {
-      digest: resolved.image.digest,
-      mediaType: resolved.image.mediaType,
-      totalSize: summary.totalSize,
-      layers: summary.layers,
-      config: {
-        ...(config.os ? { os: config.os } : {}),
-        ...(config.architecture ? { architecture: config.architecture } : {}),
-        ...(config.variant ? { variant: config.variant } : {}),
-        ...(config.created ? { created: config.created } : {}),
-        ...(config.author ? { author: config.author } : {}),
-        ...(c.Entrypoint ? { entrypoint: c.Entrypoint } : {}),
-        ...(c.Cmd ? { cmd: c.Cmd } : {}),
-        ...(c.Env ? { env: c.Env } : {}),
-        ...(c.Labels ? { labels: c.Labels } : {}),
-        ...(c.WorkingDir ? { workingDir: c.WorkingDir } : {}),
-        ...(c.User ? { user: c.User } : {}),
-        history: (config.history ?? []).map((h) => ({
-          ...(h.created ? { created: h.created } : {}),
-          ...(h.created_by ? { createdBy: h.created_by } : {}),
-          ...(h.empty_layer ? { emptyLayer: true } : {}),
-          ...(h.comment ? { comment: h.comment } : {}),
-        })),
-      },
-    };
-  }
-  const warnings = [...(resolved.top.parsed.warnings ?? []), ...(resolved.image && resolved.image !== resolved.top ? resolved.image.parsed.warnings ?? [] : []), ...(configWarnings ?? [])];
-  if (warnings.length) view.warnings = warnings;
-  return view;
 }
 
 /** Validates and runs one call; every outcome is an envelope. Unknown failures never leak their details. */

@@ -23,6 +23,7 @@ export function App() {
   const signIn = registry ? () => setSignInHost(registry) : undefined;
   const jobs = useCopyJobs();
   const choose = (host: string | undefined) => { setRegistry(host); setRepository(undefined); setTag(undefined); };
+  const openImage = (image: { registry: string; repository: string; tag: string }) => { setRegistry(image.registry); setRepository(image.repository); setTag(image.tag); };
   return (
     <div className="app">
       <div className="side">
@@ -37,10 +38,10 @@ export function App() {
           />
         </ErrorBoundary>
         <ErrorBoundary label="Watched images" className="watched">
-          <Watched onOpen={(image) => { setRegistry(image.registry); setRepository(image.repository); setTag(image.tag); }} />
+          <Watched onOpen={openImage} />
         </ErrorBoundary>
         <ErrorBoundary label="Copies" className="queue">
-          <CopyQueue jobs={jobs} />
+          <CopyQueue jobs={jobs} onOpen={openImage} />
         </ErrorBoundary>
       </div>
       <main className="main">

@@ -90,8 +90,22 @@ export function chooseEntries(index: ImageIndex, wanted: Platform[], source: { r
   return chosen;
 }
 
+/**
+ * A copy whose destination is its source (same registry, repository and tag,
+ * or no tag at all) would change nothing or only drop platforms from the
+ * source itself: it is refused before any request.
+ */
+export function refuseCopyOntoItself(source: CopySource, destination: CopyDestination): void {
+  if (source.registry !== destination.registry || source.repository !== destination.repository) return;
+  if (destination.tag !== undefined && destination.tag !== source.reference) return;
+  const where = `${source.registry}/${source.repository}${destination.tag ? `:${destination.tag}` : ''}`;
+  throw new RegistryError('usage', `${where} is the source itself: a copy onto itself changes nothing`,
+    { registry: source.registry, repository: source.repository }, 'Pick another registry, repository or tag as the destination.');
+}
+
 export async function planCopy(client: RegistryClient, request: CopyRequest): Promise<CopyPlan> {
   const { source, destination } = request;
+  refuseCopyOntoItself(source, destination);
   const call = request.signal ? { signal: request.signal } : {};
   const src = { registry: source.registry, repository: source.repository };
   const top = await client.getManifest(source, call);
@@ -191,6 +205,8 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
     m.exists = Boolean(await client.headManifest({ ...dst, reference: m.digest }, { ...call, fresh: true, mirrorable: false, absentWhenDenied: true }));
   });
   final.exists = Boolean(await client.headManifest({ ...dst, reference: final.digest }, { ...call, fresh: true, mirrorable: false, absentWhenDenied: true }));
+  // A tag that names another image now is moved by the copy: the plan says which image it leaves.
+  const current = destination.tag ? await client.headManifest({ ...dst, reference: destination.tag }, { ...call, fresh: true, mirrorable: false, absentWhenDenied: true }) : undefined;
   if (destination.tag) final.tag = destination.tag;
   manifests.push(final);
 
@@ -208,6 +224,7 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
     bytesToTransfer: sum('upload'),
     bytesToMount: sum('mount'),
     bytesPresent: sum('exists'),
+    ...(current && destination.tag && current.digest !== final.digest ? { replaces: { tag: destination.tag, digest: current.digest } } : {}),
   };
   return { request, summary, manifests, blobs: list };
 }

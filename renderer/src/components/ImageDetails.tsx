@@ -1,34 +1,67 @@
 import { useState } from 'react';
+import type { AttestationView } from '../../../shared/contract';
 import { displayDigest, formatPlatformRef, humanBytes } from '../../../shared/format';
 import { useCall } from '../api';
 import { moveInGroup } from '../keyboard';
 import { ErrorView } from './ErrorView';
 import { WatchButton } from './WatchForm';
 
-function Copyable({ text }: { text: string }) {
+function CopyButton({ text, label }: { text: string; label: string }) {
   const [done, setDone] = useState(false);
+  return <button className="small" aria-label={label} onClick={() => { void navigator.clipboard?.writeText(text).then(() => setDone(true)); }}>{done ? 'Copied' : 'Copy'}</button>;
+}
+
+function Copyable({ text }: { text: string }) {
   return (
     <span className="copyable">
       <code title={text}>{text}</code>
-      <button className="small" aria-label="Copy digest" onClick={() => { void navigator.clipboard?.writeText(text).then(() => setDone(true)); }}>{done ? 'Copied' : 'Copy'}</button>
+      <CopyButton text={text} label="Copy digest" />
     </span>
   );
 }
 
-/** Signatures, SBOMs and attestations that point at this image (OCI referrers). */
-function Referrers({ registry, repository, digest }: { registry: string; repository: string; digest: string }) {
+/**
+ * Signatures, SBOMs and attestations of this image: what the referrers API (or its tag schema)
+ * lists, and the attestation manifests the index itself holds beside its platforms.
+ */
+function Referrers({ registry, repository, digest, attestations, platformOf }: {
+  registry: string; repository: string; digest: string; attestations: AttestationView[]; platformOf: (digest: string) => string | undefined;
+}) {
   const found = useCall('image.referrers', { registry, repository, digest });
-  if (found.isLoading) return <div className="muted">Looking for referrers…</div>;
-  if (found.error) return <ErrorView error={found.error} />;
-  const list = found.data?.referrers ?? [];
-  if (!list.length) return <div className="muted empty">No signatures, SBOMs or attestations refer to this image.</div>;
+  const fromIndex = attestations.map((a) => ({ digest: a.digest, size: a.size, kind: a.type ?? 'attestation', where: 'in the index', about: a.describes ? platformOf(a.describes) ?? displayDigest(a.describes) : '' }));
+  const fromApi = (found.data?.referrers ?? []).filter((r) => !attestations.some((a) => a.digest === r.digest))
+    .map((r) => ({ digest: r.digest, size: r.size, kind: r.artifactType ?? r.mediaType, where: found.data?.source === 'tag-schema' ? 'referrers tag' : 'referrers API', about: 'this index' }));
+  const list = [...fromIndex, ...fromApi];
   return (
-    <table className="layers" aria-label="Referrers">
-      <thead><tr><th>Artifact type</th><th>Digest</th><th>Size</th></tr></thead>
-      <tbody>
-        {list.map((r) => <tr key={r.digest}><td>{r.artifactType ?? r.mediaType}</td><td><code>{displayDigest(r.digest)}</code></td><td>{humanBytes(r.size)}</td></tr>)}
-      </tbody>
-    </table>
+    <>
+      {found.error && <ErrorView error={found.error} />}
+      {found.isLoading && <div className="muted">Looking for referrers…</div>}
+      {!found.isLoading && !list.length && !found.error && <div className="muted empty">No signatures, SBOMs or attestations refer to this image.</div>}
+      {list.length > 0 && (
+        <table className="layers" aria-label="Referrers">
+          <thead><tr><th>Kind</th><th>Describes</th><th>Digest</th><th>Size</th><th>Found</th></tr></thead>
+          <tbody>
+            {list.map((r) => <tr key={r.digest}><td>{r.kind}</td><td>{r.about}</td><td><code>{displayDigest(r.digest)}</code></td><td>{humanBytes(r.size)}</td><td>{r.where}</td></tr>)}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+/** The manifest as served, pretty-printed: the chosen platform's, or the index it belongs to. */
+function ManifestView({ text, digest, what }: { text: string; digest: string; what: string }) {
+  let shown = text;
+  try {
+    shown = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    // Shown as served when it is not JSON.
+  }
+  return (
+    <>
+      <div className="manifest-caption"><span>{what} <code>{displayDigest(digest)}</code></span><CopyButton text={text} label="Copy manifest" /></div>
+      <pre className="manifest" aria-label="Manifest">{shown}</pre>
+    </>
   );
 }
 
@@ -49,6 +82,7 @@ type Tab = (typeof TABS)[number];
 export function ImageDetails({ registry, repository, tag, onSignIn }: { registry: string; repository: string; tag: string; onSignIn?: () => void }) {
   const [platform, setPlatform] = useState<string | undefined>();
   const [tab, setTab] = useState<Tab>('layers');
+  const [showIndex, setShowIndex] = useState(false);
   const top = useCall('image.get', { registry, repository, reference: tag });
   const chosenPlatform = platform ?? (top.data?.platforms[0] ? formatPlatformRef(top.data.platforms[0]) : undefined);
   const detail = useCall('image.get', top.data && top.data.platforms.length && chosenPlatform ? { registry, repository, reference: top.data.digest, platform: chosenPlatform } : undefined);
@@ -75,7 +109,7 @@ export function ImageDetails({ registry, repository, tag, onSignIn }: { registry
       </dl>
       {data.platforms.length > 0 && (
         <table className="platforms" aria-label="Platforms">
-          <thead><tr><th>Platform</th><th>Digest</th><th>Size</th></tr></thead>
+          <thead><tr><th>Platform</th><th>Digest</th><th title="Config and layers, compressed: what a pull transfers">Image size</th></tr></thead>
           <tbody onKeyDown={(e) => moveInGroup(e)}>
             {data.platforms.map((p) => {
               const name = formatPlatformRef(p);
@@ -84,7 +118,7 @@ export function ImageDetails({ registry, repository, tag, onSignIn }: { registry
                 <tr key={p.digest} className={chosen ? 'selected' : ''} onClick={() => setPlatform(name)} data-platform={name}>
                   <td><button className="link" data-roving tabIndex={chosen ? 0 : -1} aria-pressed={chosen}>{name}</button></td>
                   <td><code>{displayDigest(p.digest)}</code></td>
-                  <td>{humanBytes(p.size)}</td>
+                  <td>{p.imageSize !== undefined ? humanBytes(p.imageSize) : '—'}</td>
                 </tr>
               );
             })}
@@ -99,7 +133,7 @@ export function ImageDetails({ registry, repository, tag, onSignIn }: { registry
       </div>
       <div className="tabpanel" id="image-tabpanel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
         {detail.error && <ErrorView error={detail.error} onRetry={() => void detail.refetch()} />}
-        {shown.isLoading && tab !== 'referrers' && tab !== 'manifest' && <div className="muted">Loading {chosenPlatform ?? 'the image'}…</div>}
+        {shown.isLoading && tab !== 'referrers' && (tab !== 'manifest' || !showIndex) && <div className="muted">Loading {chosenPlatform ?? 'the image'}…</div>}
         {tab === 'layers' && image && (
           <table className="layers" aria-label="Layers">
             <thead><tr><th>#</th><th>Digest</th><th>Media type</th><th>Size</th></tr></thead>
@@ -126,8 +160,18 @@ export function ImageDetails({ registry, repository, tag, onSignIn }: { registry
             ? <ol className="history">{config.history.map((h, i) => <li key={i} className={h.emptyLayer ? 'empty-layer' : ''}><code>{h.createdBy ?? h.comment ?? '(no command)'}</code></li>)}</ol>
             : <div className="muted empty">The image records no history.</div>
         )}
-        {tab === 'referrers' && <Referrers registry={registry} repository={repository} digest={data.digest} />}
-        {tab === 'manifest' && <pre className="manifest">{JSON.stringify(JSON.parse(data.manifest), null, 2)}</pre>}
+        {tab === 'referrers' && (
+          <Referrers registry={registry} repository={repository} digest={data.digest} attestations={data.attestations ?? []}
+            platformOf={(d) => { const p = data.platforms.find((x) => x.digest === d); return p ? formatPlatformRef(p) : undefined; }} />
+        )}
+        {tab === 'manifest' && data.platforms.length > 0 && (
+          <div className="segmented" role="group" aria-label="Which manifest">
+            <button aria-pressed={!showIndex} onClick={() => setShowIndex(false)}>{chosenPlatform}</button>
+            <button aria-pressed={showIndex} onClick={() => setShowIndex(true)}>index</button>
+          </div>
+        )}
+        {tab === 'manifest' && (data.platforms.length === 0 || showIndex) && <ManifestView text={data.manifest} digest={data.digest} what={data.platforms.length ? 'Index' : 'Manifest'} />}
+        {tab === 'manifest' && data.platforms.length > 0 && !showIndex && image && <ManifestView text={image.manifest} digest={image.digest} what={`Manifest of ${chosenPlatform}`} />}
       </div>
     </section>
   );
