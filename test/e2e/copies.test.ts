@@ -89,7 +89,7 @@ describe('copies never surprise', () => {
     // The engine refuses it too, whoever asks.
     const asked = await serve.rpc('copy.start', { source: { registry: rig.registry.host, repository: multi.repo, reference: multi.tag }, destination: { registry: rig.registry.host, repository: multi.repo, tag: multi.tag } });
     expect(asked.ok).toBe(false);
-    expect(asked.error.message).toContain('is the source itself');
+    expect(asked.error?.message).toContain('is the source itself');
   });
 
   it('says a copy replaces an existing tag, with both digests, and starts only once that is confirmed', async () => {
