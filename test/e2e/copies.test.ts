@@ -156,6 +156,8 @@ describe('copies never surprise', () => {
     await failed.getByRole('button', { name: 'Retry' }).click();
     await expect.poll(() => page.locator('[data-job-state="done"]').count()).toBe(1);
     expect(await failed.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    // The failed card's message names a digest: it stays inside its card.
+    await cardsWrapBetweenWords();
     expect(await page.locator('[data-job-state="done"] .job-platforms').textContent()).toBe('linux/amd64, linux/arm64/v8, linux/arm/v7');
     proxy.clear();
   });
