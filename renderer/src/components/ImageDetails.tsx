@@ -51,12 +51,14 @@ function Referrers({ registry, repository, digest, attestations, platformOf }: {
 
 /** The manifest as served, pretty-printed: the chosen platform's, or the index it belongs to. */
 function ManifestView({ text, digest, what }: { text: string; digest: string; what: string }) {
-  let shown = text;
+  let parsed: unknown;
   try {
-    shown = JSON.stringify(JSON.parse(text), null, 2);
+    parsed = JSON.parse(text);
   } catch {
-    // Shown as served when it is not JSON.
+    parsed = undefined; // Not JSON: shown as served.
   }
+  // Pretty-printing JSON nested too deeply throws; the pane's boundary says so in its place.
+  const shown = parsed === undefined ? text : JSON.stringify(parsed, null, 2);
   return (
     <>
       <div className="manifest-caption"><span>{what} <code>{displayDigest(digest)}</code></span><CopyButton text={text} label="Copy manifest" /></div>
