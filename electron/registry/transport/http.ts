@@ -4,12 +4,14 @@
  * and applies the connect, header and idle-body timeouts. Never follows redirects itself.
  */
 import { rootCertificates } from 'node:tls';
-import type { Dispatcher } from 'undici';
-import { Agent, EnvHttpProxyAgent, ProxyAgent, request } from './undici-core';
 import { isIP } from 'node:net';
+// undici's public entry only: it is what gives every dispatcher its methods (a proxy's
+// tunnel needs `connect`), so loading its internal files instead breaks proxies.
+import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { tlsId } from './config-id';
 import { isLoopbackHost, isRegistryUrl } from './hosts';
 import { toRegistryError } from './network-errors';
+import { environmentProxy, settingsProxy, type ProxyRoute } from './proxy-route';
 import { checkResolvesSafely, guardedLookup, systemLookup, type AddressGuard, type LookupFunction } from './resolve-guard';
 import { DEFAULT_TIMEOUTS, type Fetch, type RegistryHostConfig, type RegistryRequest, type TransportTimeouts } from './types';
 
@@ -81,12 +83,22 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
       ...(config.skipVerify ? { rejectUnauthorized: false } : {}),
     };
     const pool = { connections: options.connectionsPerOrigin ?? 16, keepAliveTimeout: 30_000, connect };
+    // Through a proxy, `connect` goes to the registry inside the tunnel (TLS settings); the connection
+    // to the proxy itself gets the same timeout but not our lookup (the proxy may be on this machine).
+    const tunnel = { requestTls: connect, proxyTls: { timeout: timeouts.connectMs } };
     const mode = proxyMode(loopback);
-    if (mode === 'configured') dispatcher = new ProxyAgent({ uri: options.proxy!, ...pool, requestTls: connect });
-    else if (mode === 'environment') dispatcher = new EnvHttpProxyAgent({ ...pool, requestTls: connect });
+    if (mode === 'configured') dispatcher = new ProxyAgent({ uri: options.proxy!, ...pool, ...tunnel });
+    else if (mode === 'environment') dispatcher = new EnvHttpProxyAgent({ ...pool, ...tunnel });
     else dispatcher = new Agent(pool);
     dispatchers.set(key, { dispatcher, tls });
     return dispatcher;
+  };
+
+  /** The proxy a request to `url` goes through, to name it (never its credentials) when it refuses. */
+  const routeOf = (url: URL): ProxyRoute | undefined => {
+    const mode = proxyMode(isLoopbackHost(url.hostname));
+    if (mode === 'configured') return settingsProxy(options.proxy!);
+    return mode === 'environment' ? environmentProxy(url, process.env) : undefined;
   };
 
   const fetch: Fetch = async (req: RegistryRequest) => {
@@ -108,7 +120,7 @@ export function createHttpTransport(options: HttpOptions = {}): HttpTransport {
       });
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url };
     } catch (err) {
-      throw toRegistryError(err, req.registry, req.repository);
+      throw toRegistryError(err, req.registry, req.repository, routeOf(url));
     }
   };
 

@@ -1,8 +1,11 @@
 /**
  * Turns what undici and Node throw (codes like ECONNREFUSED, UND_ERR_BODY_TIMEOUT,
- * TLS failures) into the engine's typed errors, with a message a user understands.
+ * TLS failures, a proxy's refusal) into the engine's typed errors, with a message a
+ * user understands. What is not the network (a TypeError, a bad argument) is an
+ * internal error: retrying it would only repeat the bug.
  */
 import { RegistryError } from '../../../shared/errors';
+import type { ProxyRoute } from './proxy-route';
 import { AddressRefusedError } from './resolve-guard';
 
 const TIMEOUT_CODES: Record<string, string> = {
@@ -30,6 +33,12 @@ const NETWORK_CODES: Record<string, string> = {
 
 /** registryCode of a failure reaching a registry's token server (another host than the registry). */
 export const TOKEN_SERVER_FAILURE = 'TOKEN_SERVER_UNREACHABLE';
+
+/** registryCode of a proxy that asked for credentials (none given, or wrong ones). */
+export const PROXY_AUTH_REQUIRED = 'PROXY_AUTH_REQUIRED';
+
+/** registryCode of a proxy that would not open a tunnel to the registry. */
+export const PROXY_REFUSED = 'PROXY_REFUSED';
 
 /** registryCode of a DNS name that does not exist. */
 export const HOST_NOT_FOUND = 'HOST_NOT_FOUND';
@@ -100,6 +109,41 @@ function causeIn(err: unknown, codes: ReadonlySet<string>): boolean {
   return code !== undefined && codes.has(code);
 }
 
+/**
+ * undici reports a proxy that refused the tunnel only in words (a RequestAbortedError, code
+ * UND_ERR_ABORTED, that is no cancel): `Proxy response (407) !== 200 when HTTP Tunneling`,
+ * or `Proxy Authentication Required (407)` without a tunnel. The proxy's status, if so.
+ */
+function proxyRefusal(err: unknown): number | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const message = (current as { message?: unknown }).message;
+    const status = typeof message === 'string' ? /^Proxy (?:response \((\d{3})\) !== 200 when HTTP Tunneling|Authentication Required \((407)\))$/.exec(message) : null;
+    if (status) return Number(status[1] ?? status[2]);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function proxyError(status: number, proxy: ProxyRoute | undefined, where: { registry: string; repository?: string }, err: unknown): RegistryError {
+  const name = proxy ? `the proxy ${proxy.host}` : 'the proxy';
+  const setIn = !proxy ? 'the proxy URL' : proxy.setIn === 'settings' ? 'the proxy URL in settings' : proxy.setIn;
+  if (status === 407) {
+    const what = proxy?.withCredentials ? 'refused the user name and password' : 'asks for a user name and password';
+    return new RegistryError('authentication', `${where.registry}: ${name} ${what} (407 Proxy Authentication Required)`, { ...where, status, registryCode: PROXY_AUTH_REQUIRED },
+      `Put the proxy's user name and password in ${setIn}: http://USER:PASSWORD@${proxy?.host ?? 'HOST:PORT'}, special characters percent-encoded.`, { cause: err });
+  }
+  return new RegistryError('network', `${where.registry}: ${name} would not connect to the registry (HTTP ${status})`, { ...where, status, registryCode: PROXY_REFUSED },
+    `Check that the proxy may reach this registry, or change ${setIn}${proxy && proxy.setIn !== 'settings' ? ' (NO_PROXY lists hosts reached directly)' : ''}.`, { cause: err });
+}
+
+/** Errors of the program itself, not of the network: a bad argument, a missing method, an undefined value. */
+const PROGRAMMING_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_INVALID_RETURN_VALUE', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_DESTROYED']);
+
+function isProgrammingError(err: unknown, code: string): boolean {
+  return err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError || PROGRAMMING_CODES.has(code);
+}
+
 export function isAbort(err: unknown): boolean {
   return (err as { name?: string })?.name === 'AbortError' || errorCode(err) === 'ABORT_ERR' || errorCode(err) === 'UND_ERR_ABORTED';
 }
@@ -112,10 +156,14 @@ export function isConnectionLevel(err: unknown): boolean {
 /**
  * Wraps a low-level failure. `registry` and `repository` go into the context; the
  * message never includes the URL's query (signed URLs carry secrets there).
+ * `proxy`: the proxy the request went through, named (without credentials) when it refused.
  */
-export function toRegistryError(err: unknown, registry: string, repository?: string): RegistryError {
+export function toRegistryError(err: unknown, registry: string, repository?: string, proxy?: ProxyRoute): RegistryError {
   if (err instanceof RegistryError) return err;
   const where = { registry, ...(repository ? { repository } : {}) };
+  // Before the abort check: undici reports a proxy's refusal as an aborted request.
+  const proxyStatus = proxyRefusal(err);
+  if (proxyStatus !== undefined) return proxyError(proxyStatus, proxy, where, err);
   // AbortSignal.timeout() aborts with a TimeoutError: that is a timeout, not the user cancelling.
   if ((err as { name?: string })?.name === 'TimeoutError') {
     return new RegistryError('timeout', `${registry}: the request took too long`, where, 'Check the network, or try again later.');
@@ -143,5 +191,11 @@ export function toRegistryError(err: unknown, registry: string, repository?: str
       'Check that the registry address is right and reachable.', { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new RegistryError('network', `${registry}: request failed (${code ?? message.slice(0, 120)})`, where, 'Check that the registry address is right and reachable.');
+  // Node and undici give every failure of a connection a code: a failure without one is ours.
+  if (code === undefined || isProgrammingError(err, code)) {
+    const kind = err instanceof Error ? err.name : typeof err;
+    return new RegistryError('internal', `${registry}: internal error, not the network (${kind}: ${message.slice(0, 120)})`, where,
+      'This is a bug in regdesk: run again with --verbose and report it.', { cause: err });
+  }
+  return new RegistryError('network', `${registry}: request failed (${code})`, where, 'Check that the registry address is right and reachable.');
 }
