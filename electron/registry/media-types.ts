@@ -24,14 +24,19 @@ export const MEDIA_TYPES = {
 
 export type KnownMediaType = (typeof MEDIA_TYPES)[keyof typeof MEDIA_TYPES];
 
-/** Every manifest format regdesk reads, most wanted first. Schema 1 last and weighted down: read-only, deprecated. */
+/**
+ * Every manifest format regdesk reads, most wanted first, schema 1 last (read-only,
+ * deprecated). Plain types without q-values: Artifact Registry and GitLab compare
+ * each entry whole, so `…;q=0.5` matches nothing there and a manifest asked for
+ * with it is answered 404 (registries choose from the set, never by weight).
+ */
 export const MANIFEST_ACCEPT_TYPES: readonly string[] = Object.freeze([
   MEDIA_TYPES.ociIndex,
   MEDIA_TYPES.ociManifest,
   MEDIA_TYPES.dockerManifestList,
   MEDIA_TYPES.dockerManifest,
-  `${MEDIA_TYPES.dockerSchema1Signed};q=0.5`,
-  `${MEDIA_TYPES.dockerSchema1};q=0.5`,
+  MEDIA_TYPES.dockerSchema1Signed,
+  MEDIA_TYPES.dockerSchema1,
 ]);
 
 /** The Accept header value for manifest GET and HEAD. */

@@ -49,9 +49,12 @@ async function listAll(proxy: DialectProxy, path: string, scope: string): Promis
     expect(res.status).toBe(200);
     contentType = res.headers.get('content-type');
     const body = (await res.json()) as { tags?: string[]; repositories?: string[] };
-    pages.push(body.tags ?? body.repositories ?? []);
+    const page = body.tags ?? body.repositories ?? [];
+    pages.push(page);
     const link = res.headers.get('link');
     if (link) links.push(link);
+    // Gitea's Link on the last page leads to an empty page, with a Link again: the listing ends there.
+    if (page.length === 0) break;
     const target = link ? /<([^>]+)>/.exec(link)?.[1] : undefined;
     url = target ? new URL(target, url) : undefined;
   }
@@ -65,8 +68,19 @@ describe.each(DIALECTS.map((p) => [p.name, p] as [string, DialectProfile]))('%s'
     const { pages, links, contentType } = await listAll(proxy, `/v2/${repo}/tags/list`, `repository:${repo}:pull`);
     const expected = profile.tags.order === 'push' ? PUSHED : [...PUSHED].sort();
     expect(pages.flat()).toEqual(expected);
-    expect(pages.every((p) => p.length <= 2)).toBe(true);
-    expect(links.length).toBe(pages.length - 1);
+    if (profile.tags.unpaged) {
+      // Artifact Registry: every tag in one page without a Link, whatever the page cap.
+      expect(pages).toEqual([expected]);
+      expect(links).toEqual([]);
+    } else if (profile.tags.linkOnLastPage) {
+      // A Link on every page, the last one leading to an empty page that has one too.
+      expect(pages.slice(0, -1).every((p) => p.length > 0 && p.length <= 2)).toBe(true);
+      expect(pages.at(-1)).toEqual([]);
+      expect(links.length).toBe(pages.length);
+    } else {
+      expect(pages.every((p) => p.length > 0 && p.length <= 2)).toBe(true);
+      expect(links.length).toBe(pages.length - 1);
+    }
     for (const link of links) expect(link.startsWith(`<${proxy.url}`)).toBe(profile.tags.link === 'absolute');
     if (profile.tags.cursor === 'opaque-last') for (const link of links) expect(PUSHED.some((t) => link.includes(`last=${t}>`))).toBe(false);
     expect(contentType).toBe(profile.tags.contentType ?? 'application/json');

@@ -24,14 +24,15 @@ export interface TlsFiles {
   keyFile: string;
 }
 
-/** A fresh CA and a server certificate for 127.0.0.1, ::1 and localhost, signed by it. */
-export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
+/** A fresh CA and a server certificate for 127.0.0.1, ::1, localhost and any further `names`, signed by it. */
+export async function makeTlsFiles(dir: string, names: readonly string[] = []): Promise<TlsFiles> {
   const subj = (cn: string): string[] => ['-subj', `/CN=${cn}`];
   await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', ...subj('regdesk test CA'),
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
   await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', ...subj('localhost')], dir);
   const ext = join(dir, 'server.ext');
-  await writeFile(ext, 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
+  const dns = ['localhost', ...names].map((name) => `DNS:${name}`).join(',');
+  await writeFile(ext, `subjectAltName=IP:127.0.0.1,IP:::1,${dns}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
   await openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', ext], dir);
   return { caFile: join(dir, 'ca.pem'), certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key') };
 }

@@ -27,6 +27,8 @@ export type RegistryAuth =
 export interface RegistryOptions {
   auth?: RegistryAuth;
   tls?: boolean;
+  /** Further DNS names the TLS certificate is valid for (a name only a proxy resolves, say). */
+  tlsNames?: string[];
   /** Start from a copy of this storage folder (the original stays untouched). */
   seedStorage?: string;
   /** distribution's catalog page cap; its default is 1,000. */
@@ -117,7 +119,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<RigR
   let tlsYaml = '';
   let caFile: string | undefined;
   if (options.tls) {
-    const tls = await makeTlsFiles(dir);
+    const tls = await makeTlsFiles(dir, options.tlsNames);
     caFile = tls.caFile;
     tlsYaml = `  tls:\n    certificate: ${tls.certFile}\n    key: ${tls.keyFile}`;
   }

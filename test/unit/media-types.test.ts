@@ -29,16 +29,17 @@ describe('MEDIA_TYPES', () => {
 });
 
 describe('MANIFEST_ACCEPT', () => {
-  it('lists every manifest format, modern first, schema 1 weighted down', () => {
+  it('lists every manifest format, modern first, schema 1 last, without q-values (registries that compare whole entries)', () => {
     expect(MANIFEST_ACCEPT).toBe([
       'application/vnd.oci.image.index.v1+json',
       'application/vnd.oci.image.manifest.v1+json',
       'application/vnd.docker.distribution.manifest.list.v2+json',
       'application/vnd.docker.distribution.manifest.v2+json',
-      'application/vnd.docker.distribution.manifest.v1+prettyjws;q=0.5',
-      'application/vnd.docker.distribution.manifest.v1+json;q=0.5',
+      'application/vnd.docker.distribution.manifest.v1+prettyjws',
+      'application/vnd.docker.distribution.manifest.v1+json',
     ].join(', '));
     expect(MANIFEST_ACCEPT_TYPES).toHaveLength(6);
+    expect(MANIFEST_ACCEPT).not.toContain(';');
     expect(Object.isFrozen(MANIFEST_ACCEPT_TYPES)).toBe(true);
   });
 

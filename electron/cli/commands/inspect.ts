@@ -22,11 +22,20 @@ export async function catalog(ctx: CliContext): Promise<number> {
   const { host } = parseRegistryUrl(registryArg!);
   const client = await ctx.client();
   const options = { signal: ctx.signal, onWarning: ctx.warn };
+  // Artifact Registry answers every catalog with an empty list; Quay leaves public repositories out.
+  const emptyNote = `${host}: the catalog lists no repositories; some registries (Artifact Registry) list none there even when they hold some. Open a repository by name: regdesk tags ${host}/REPOSITORY`;
   if (ctx.json) {
-    ctx.printJson({ repositories: await client.catalog(host, options) });
+    const repositories = await client.catalog(host, options);
+    if (repositories.length === 0) ctx.warn(emptyNote);
+    ctx.printJson({ repositories });
     return 0;
   }
-  for await (const page of client.catalogPages(host, options)) ctx.printLines(page);
+  let listed = 0;
+  for await (const page of client.catalogPages(host, options)) {
+    listed += page.length;
+    ctx.printLines(page);
+  }
+  if (listed === 0) ctx.warn(emptyNote);
   return 0;
 }
 

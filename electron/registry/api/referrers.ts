@@ -53,13 +53,17 @@ export async function listReferrers(fetch: Fetch, target: ReferrersTarget, optio
     if (parsed.kind !== 'index') throw new RegistryError('protocol', `${t.registry}: the referrers answer is not an index`, where);
     return { referrers: filter(parsed.manifests), source: 'api' };
   }
-  // 404 (no API) or anything that is not an index: the registry predates the API.
-  if (res.status !== 200 && res.status !== 404 && res.status !== 400 && res.status !== 405) {
+  // 404 (no API) or anything that is not an index: the registry predates the API. Harbor 2.7 answers
+  // 401 without a challenge there: a real refusal always says how to authenticate, so that is no API either.
+  const unchallenged401 = res.status === 401 && !res.headers['www-authenticate'];
+  if (res.status !== 200 && res.status !== 404 && res.status !== 400 && res.status !== 405 && !unchallenged401) {
     throw await errorForStatus(res, { ...where, what: `referrers of ${t.digest}` });
   }
   await res.body.dump();
   try {
     const index = await getManifest(fetch, { ...where, reference: referrersTag(t.digest) }, options);
+    // GitLab resolves an unknown `sha256-<hex>` tag to that digest: the subject itself, which lists none.
+    if (index.digest === t.digest) return { referrers: [], source: 'none' };
     if (index.parsed.kind !== 'index') return { referrers: [], source: 'tag-schema' };
     return { referrers: filter(index.parsed.manifests), source: 'tag-schema' };
   } catch (err) {

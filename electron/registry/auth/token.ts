@@ -174,7 +174,10 @@ export async function fetchToken(fetch: Fetch, req: TokenRequest): Promise<Issue
 
   const usePost = Boolean(cred?.refreshToken) || Boolean(req.oauthPassword && cred?.username && cred.password);
   let answer = await send(usePost ? 'POST' : 'GET');
-  if (usePost && (answer.status === 404 || answer.status === 405)) answer = await send('GET');
+  // Token servers that take GET only refuse POST in their own ways: 404 (Artifact Registry, GitLab's HTML page),
+  // 405, 400 (ACR) or 401 (Artifactory). With a user name and password the GET flow works there.
+  const getWorks = Boolean(cred?.username && cred.password);
+  if (usePost && (answer.status === 404 || answer.status === 405 || (getWorks && (answer.status === 400 || answer.status === 401)))) answer = await send('GET');
 
   if (answer.status === 200) return parseTokenBody(answer.bytes, req.registry, now());
   if (answer.status === 401 || answer.status === 403) {

@@ -40,7 +40,7 @@ export interface BlobUploadOptions {
   explain?: (blob: PlannedBlob, err: unknown) => unknown;
 }
 
-const FINAL_CODES = new Set(['cancelled', 'digest_mismatch', 'authentication', 'authorization', 'not_found', 'invalid_reference', 'unsupported']);
+const FINAL_CODES = new Set(['cancelled', 'internal', 'digest_mismatch', 'authentication', 'authorization', 'not_found', 'invalid_reference', 'unsupported']);
 
 /**
  * Errors another attempt of the blob cannot fix, our own refusal of an upload

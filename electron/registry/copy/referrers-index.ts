@@ -17,14 +17,19 @@ interface IndexTarget {
   tag: string;
 }
 
+/** The digest a `sha256-<hex>` tag stands for. */
+const subjectOf = (tag: string): string => tag.replace('-', ':');
+
 /** Pushes the source's referrers index under `target.tag`, merged with what the destination lists there. */
 export async function pushReferrersIndex(client: RegistryClient, target: IndexTarget, source: { bytes: Buffer; mediaType: string }, signal: AbortSignal): Promise<void> {
   const ref = { registry: target.registry, repository: target.repository, reference: target.tag };
   // What the destination itself lists: a mirror's index may name manifests the destination never had.
-  const existing = await client.getManifest(ref, { signal, mirrorable: false }).catch((err: unknown) => {
+  const found = await client.getManifest(ref, { signal, mirrorable: false }).catch((err: unknown) => {
     if (isRegistryError(err, 'not_found')) return undefined;
     throw err;
   });
+  // GitLab resolves an unknown `sha256-<hex>` tag to that digest, the subject itself: no index there yet.
+  const existing = found && found.digest !== subjectOf(target.tag) ? found : undefined;
   if (!existing) {
     await client.putManifest(ref, source.bytes, source.mediaType, { signal });
     return;

@@ -45,7 +45,8 @@ export async function syncRepository(client: RegistryClient, request: SyncReques
   const missing: string[] = [];
   const present: string[] = [];
   await inParallel(matched, 8, async (tag) => {
-    const head = await client.headManifest({ ...request.destination, reference: tag }, { ...call, fresh: true, mirrorable: false });
+    // A repository not created yet is DENIED on GHCR and Quay, not 404: absent, and the copy creates it.
+    const head = await client.headManifest({ ...request.destination, reference: tag }, { ...call, fresh: true, mirrorable: false, absentWhenDenied: true });
     (head ? present : missing).push(tag);
   });
   missing.sort();

@@ -67,8 +67,9 @@ export async function errorForStatus(res: RegistryResponse, ctx: StatusContext):
     ? ` This registry may answer the same for a repository that does not exist: check the name ${ctx.repository}.` : '';
   switch (res.status) {
     case 401:
-      if (/error="?insufficient_scope/i.test(challenge) && res.auth?.withCredentials) {
-        return new RegistryError('authorization', `${ctx.registry}: access denied to ${ctx.what}${said}`, base, 'Your account lacks the permission for this; ask the registry owner.');
+      // DENIED is a refusal of this account (Quay answers 401 for it), not a bad password.
+      if ((/error="?insufficient_scope/i.test(challenge) || detail.code === 'DENIED') && res.auth?.withCredentials) {
+        return new RegistryError('authorization', `${ctx.registry}: access denied to ${ctx.what}${said}`, base, `Your account lacks the permission for this; ask the registry owner.${orMissing}`);
       }
       if (res.auth?.withCredentials) {
         return new RegistryError('authentication', `${ctx.registry}: the credentials were rejected${said}`, base, `Check the user name and password: regdesk login ${ctx.registry}${orMissing ? `.${orMissing}` : ''}`);
@@ -80,6 +81,10 @@ export async function errorForStatus(res: RegistryResponse, ctx: StatusContext):
       const kind = (detail.code && Object.hasOwn(NOT_FOUND_KIND, detail.code) ? NOT_FOUND_KIND[detail.code] : undefined) ?? ctx.notFound;
       return new RegistryError('not_found', `${ctx.registry}: ${ctx.what} not found${said}`, { ...base, ...(kind ? { kind } : {}) }, 'Check the repository, tag or digest.');
     }
+    case 412:
+      // Harbor's immutable tags: a push over one is refused with 412 PRECONDITION.
+      return new RegistryError('unsupported', `${ctx.registry}: ${ctx.what} is protected by the registry (a tag immutability rule)${said}`, base,
+        'Push under a new tag, or ask a project admin to change the immutability rule.');
     case 405:
       return new RegistryError('unsupported', `${ctx.registry}: the registry does not support this operation on ${ctx.what}${said}`, base);
     case 429: {

@@ -120,7 +120,8 @@ export function dialectAuth(auth: DialectAuth, origin: () => string): DialectAut
       if (auth.kind === 'basic') return { 'www-authenticate': auth.challenge.replace('{url}', origin()) };
       if (auth.kind === 'none') return {};
       const parts = [`Bearer realm="${origin()}/token"`, `service="${auth.service}"`];
-      if (scope) parts.push(`scope="${scope}"`);
+      const asked = scope ?? auth.pingScope;
+      if (asked) parts.push(`scope="${asked}"`);
       if (insufficient) parts.push('error="insufficient_scope"');
       return { 'www-authenticate': parts.join(',') };
     },

@@ -13,13 +13,21 @@
  * 3. Add its own quirks' tests beside the others, and a row to the README's
  *    "Registry dialects" table.
  */
+import { acr } from './acr';
 import { distribution3 } from './distribution3';
 import { dockerHub } from './docker-hub';
 import { ecr } from './ecr';
+import { gar } from './gar';
 import { ghcr } from './ghcr';
+import { gitea } from './gitea';
+import { gitlab } from './gitlab';
+import { harbor } from './harbor';
+import { nexus } from './nexus';
 import type { DialectProfile } from './profile';
+import { quay } from './quay';
+import { zot } from './zot';
 
 export type { DialectProfile } from './profile';
 export { startDialectProxy, type DialectProxy } from './proxy';
 
-export const DIALECTS: DialectProfile[] = [dockerHub, ghcr, ecr, distribution3];
+export const DIALECTS: DialectProfile[] = [dockerHub, ghcr, ecr, gar, gitlab, quay, harbor, acr, nexus, gitea, zot, distribution3];

@@ -51,6 +51,7 @@ export function buildPage(all: string[], dialect: ListingDialect, request: PageR
   const nText = request.query.get('n');
   const n = nText === null ? undefined : Number(nText);
   if (n !== undefined && dialect.maxN !== undefined && n > dialect.maxN && dialect.refusedN) return { refused: dialect.refusedN };
+  if (dialect.unpaged) return { entries: all };
   const asked = dialect.honoursN && n !== undefined && Number.isSafeInteger(n) && n > 0 ? n : (dialect.pageSize ?? Infinity);
   const size = Math.min(asked, request.pageCap ?? Infinity);
   const start = startOf(all, request.query, dialect, dialect.order === 'lexical');

@@ -34,6 +34,8 @@ export type DialectAuth =
       postAnswer?: Answer;
       /** Anonymous clients get a pull token (public images). */
       anonymousPull: boolean;
+      /** The `scope` of the `/v2/` challenge (Gitea: `*`, Zot: `repository::pull`); absent: none. */
+      pingScope?: string;
     };
 
 export type Cursor =
@@ -61,6 +63,10 @@ export interface ListingDialect {
   linkOnLastPage?: boolean;
   /** Content-Type of the page (ECR: text/plain). */
   contentType?: string;
+  /** Every entry in one page without a Link, whatever `n` or the proxy's page cap (Artifact Registry's tag lists). */
+  unpaged?: boolean;
+  /** Fields added to each page beside the list (Artifact Registry: `manifest`, `child`). */
+  extraFields?: Record<string, unknown>;
 }
 
 export interface DialectProfile {
@@ -69,8 +75,11 @@ export interface DialectProfile {
   /** The registry it plays, for messages. */
   plays: string;
   auth: DialectAuth;
-  /** How `/v2/_catalog` is answered: listed like tags, or refused with this answer (Docker Hub, GitLab, Harbor). */
-  catalog: { refused: Answer | ((auth: { withCredentials: boolean }) => Answer) } | ListingDialect;
+  /**
+   * How `/v2/_catalog` is answered: listed like tags, refused with this answer (Docker Hub, GitLab, Harbor),
+   * or always an empty list (Artifact Registry).
+   */
+  catalog: { refused: Answer | ((auth: { withCredentials: boolean }) => Answer) } | { alwaysEmpty: true } | ListingDialect;
   tags: ListingDialect;
   /**
    * A request about a repository that does not exist: distribution's 404 NAME_UNKNOWN when absent; GHCR answers
@@ -95,4 +104,13 @@ export interface DialectProfile {
   blobRedirect?: { status: number; head: boolean };
   /** `/v2/<name>/referrers/<digest>`: served (distribution 2.8 has none, so the proxy answers 404 as it does) or this answer. */
   referrers?: Answer;
+  /**
+   * Accept compared entry by entry, whole (Artifact Registry, GitLab): a manifest GET or HEAD whose Accept has a
+   * q-value, or lacks the exact type of the manifest, gets this answer (its media type given) instead.
+   */
+  strictAccept?: (mediaType: string) => Answer;
+  /** A GET of an absent `sha256-<hex>` tag answers the manifest of that digest, the subject itself (GitLab). */
+  referrersTagIsSubject?: boolean;
+  /** Tags that may not be pushed over once they exist (Harbor's immutability rules): a PUT gets this answer. */
+  immutableTags?: { match: RegExp; answer: Answer };
 }

@@ -97,11 +97,12 @@ export async function startDialectProxy(backend: RigRegistry, profile: DialectPr
     return res.status === 200;
   };
 
-  const listing = async (req: IncomingMessage, res: ServerResponse, dialect: ListingDialect, path: string, all: string[], wrap: (entries: string[]) => unknown): Promise<number> => {
+  const listing = async (req: IncomingMessage, res: ServerResponse, dialect: ListingDialect, path: string, all: string[], wrap: (entries: string[]) => object): Promise<number> => {
     const url = new URL(req.url ?? '/', origin);
-    const page = buildPage(all, dialect, { path, query: url.searchParams, origin, ...(options.pageCap ? { pageCap: options.pageCap } : {}) });
+    const page = buildPage(all, dialect, { path, query: url.searchParams, origin, ...(options.pageCap && !dialect.unpaged ? { pageCap: options.pageCap } : {}) });
     if ('refused' in page) return send(req, res, page.refused);
-    sendBody(res, 200, JSON.stringify(wrap(page.entries)), { 'content-type': dialect.contentType ?? 'application/json', ...(page.link ? { link: page.link } : {}) }, req.method === 'HEAD');
+    const body = { ...wrap(page.entries), ...dialect.extraFields };
+    sendBody(res, 200, JSON.stringify(body), { 'content-type': dialect.contentType ?? 'application/json', ...(page.link ? { link: page.link } : {}) }, req.method === 'HEAD');
     return 200;
   };
 
@@ -114,14 +115,26 @@ export async function startDialectProxy(backend: RigRegistry, profile: DialectPr
     return [...tags.filter((t) => !order.includes(t)), ...order];
   };
 
-  /** Forwards to the registry behind, with the profile's rewrites of the answer. */
-  const forward = (req: IncomingMessage, res: ServerResponse, area: string, repo: string, rest: string): Promise<number> =>
+  /** An Accept compared entry by entry, whole: does it take `mediaType`? */
+  const strictlyAccepts = (accept: string | undefined, mediaType: string): boolean => {
+    const entries = (accept ?? '').split(',').map((e) => e.trim().toLowerCase());
+    return !entries.some((e) => e.includes(';')) && entries.includes(mediaType.toLowerCase());
+  };
+
+  /** Forwards to the registry behind (to `path`, the request's own by default), with the profile's rewrites of the answer. */
+  const forward = (req: IncomingMessage, res: ServerResponse, area: string, repo: string, rest: string, path = req.url ?? '/'): Promise<number> =>
     new Promise((resolve) => {
       const headers = { ...req.headers };
       delete headers.authorization;
-      const out = upstream.request({ method: req.method ?? 'GET', path: req.url ?? '/', headers }, (up) => {
+      const out = upstream.request({ method: req.method ?? 'GET', path, headers }, (up) => {
         let status = up.statusCode ?? 502;
         const answer = { ...up.headers };
+        const type = String(answer['content-type'] ?? '').split(';')[0]!.trim();
+        if (area === 'manifests' && status === 200 && profile.strictAccept && (req.method === 'GET' || req.method === 'HEAD') && !strictlyAccepts(req.headers.accept, type)) {
+          up.resume();
+          up.on('end', () => resolve(send(req, res, profile.strictAccept!(type))));
+          return;
+        }
         if (area === 'manifests') {
           for (const name of profile.dropManifestHeaders ?? []) delete answer[name.toLowerCase()];
           if (req.method === 'GET' && status === 200) remaining = Math.max(0, remaining - 1);
@@ -170,6 +183,17 @@ export async function startDialectProxy(backend: RigRegistry, profile: DialectPr
       req.resume();
       return send(req, res, profile.referrers);
     }
+    if (area === 'manifests' && reading && profile.referrersTagIsSubject && /^sha256-[0-9a-f]{64}$/.test(rest)) {
+      const tagged = await upstream.fetch({ method: 'HEAD', path: `/v2/${repo}/manifests/${rest}`, headers: { accept: req.headers.accept ?? '*/*' } });
+      if (tagged.status === 404) return forward(req, res, area, repo, rest, `/v2/${repo}/manifests/${rest.replace('-', ':')}`);
+    }
+    if (area === 'manifests' && req.method === 'PUT' && profile.immutableTags?.match.test(rest)) {
+      const tagged = await upstream.fetch({ method: 'HEAD', path: `/v2/${repo}/manifests/${rest}`, headers: { accept: '*/*' } });
+      if (tagged.status === 200) {
+        req.resume();
+        return send(req, res, profile.immutableTags.answer);
+      }
+    }
     const redirect = profile.blobRedirect;
     if (area === 'blobs' && !rest.startsWith('uploads') && redirect && (req.method === 'GET' || (req.method === 'HEAD' && redirect.head))) {
       req.resume();
@@ -195,6 +219,7 @@ export async function startDialectProxy(backend: RigRegistry, profile: DialectPr
     }
     if (url.pathname === '/v2/_catalog') {
       req.resume();
+      if ('alwaysEmpty' in profile.catalog) return send(req, res, { status: 200, body: JSON.stringify({ repositories: [] }) });
       if ('refused' in profile.catalog) {
         const refused = profile.catalog.refused;
         const answer = typeof refused === 'function' ? refused({ withCredentials: caller?.withCredentials ?? false }) : refused;
