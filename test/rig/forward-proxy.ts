@@ -24,17 +24,26 @@ export interface ForwardProxy {
 export interface ForwardProxyOptions {
   /** Names the proxy resolves itself, as a proxy's own DNS would (e.g. `registry.test` → `127.0.0.1`). */
   hosts?: Record<string, string>;
+  /** When given, a request without these credentials (Basic Proxy-Authorization) is answered 407, as an authenticating proxy does. */
+  credentials?: { username: string; password: string };
 }
 
 export async function startForwardProxy(options: ForwardProxyOptions = {}): Promise<ForwardProxy> {
   const requests: ProxiedRequest[] = [];
   const resolve = (host: string): string => options.hosts?.[host] ?? host;
+  const expected = options.credentials ? `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString('base64')}` : undefined;
+  const refused = (req: IncomingMessage): boolean => expected !== undefined && req.headers['proxy-authorization'] !== expected;
+  const challenge = 'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="rig"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
   const record = (req: IncomingMessage): void => {
     requests.push({ method: req.method ?? '', target: req.url ?? '', ...(req.headers['proxy-authorization'] ? { proxyAuthorization: req.headers['proxy-authorization'] } : {}) });
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     record(req);
+    if (refused(req)) {
+      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="rig"', connection: 'close' }).end();
+      return;
+    }
     const target = new URL(req.url ?? '');
     const headers = { ...req.headers };
     delete headers['proxy-authorization'];
@@ -47,6 +56,10 @@ export async function startForwardProxy(options: ForwardProxyOptions = {}): Prom
   });
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     record(req);
+    if (refused(req)) {
+      client.end(challenge);
+      return;
+    }
     const [host, port] = (req.url ?? '').split(/:(?=\d+$)/);
     const upstream = connect(Number(port), resolve(host!), () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
