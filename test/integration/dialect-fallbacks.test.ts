@@ -13,6 +13,8 @@
  * - Quay's 401 DENIED to a signed-in user is a refusal (or a missing
  *   repository), not rejected credentials;
  * - Zot's and Gitea's `/v2/` challenges (`repository::pull`, `*`) still sign in;
+ * - ECR answers a mount it does not do with a new upload session (202): the
+ *   blob is uploaded into it;
  * - `regdesk sync` into a GHCR repository that does not exist yet (DENIED, not
  *   404) creates it, and out of ECR (opaque cursors, no Docker-Content-Digest).
  */
@@ -188,6 +190,24 @@ describe('refusals said plainly', () => {
     const wrong = await login(proxy.host, { ...proxy.credentials!, password: 'wrong' }, { store: { ...store, set: async () => expect.unreachable() } }).catch((e: unknown) => e as Error);
     expect(wrong).toBeInstanceOf(Error);
     expect(wrong!.message).toMatch(/rejected the credentials|credentials were rejected/);
+  });
+});
+
+describe('mounts answered with an upload session', () => {
+  it('ECR: a copy between two of its repositories whose mounts get 202 uploads the blobs instead, identical digests', async () => {
+    const proxy = await play(ecr);
+    proxy.createRepository('ecr/mounted');
+    const before = proxy.requests.length;
+    const res = await signedIn(proxy, ['cp', `${proxy.host}/ecr/multi:1.0`, `${proxy.host}/ecr/mounted:1.0`, '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ mounted: 0 });
+    expect((await cli(['digest', `${backend.host}/ecr/mounted:1.0`])).stdout.trim()).toBe(multi.digest);
+    const asked = proxy.requests.slice(before);
+    const mounts = asked.filter((r) => r.method === 'POST' && r.path.includes('mount='));
+    expect(mounts.length).toBeGreaterThan(0);
+    expect(mounts.every((r) => r.status === 202)).toBe(true);
+    // Each session the refused mount opened took the blob.
+    expect(asked.filter((r) => r.method === 'PUT' && r.path.includes('/blobs/uploads/') && r.status === 201)).toHaveLength(mounts.length);
   });
 });
 

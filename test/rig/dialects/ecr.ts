@@ -31,6 +31,7 @@ export const ecr: DialectProfile = {
   // No Docker-Content-Digest on manifest answers (distribution#3792).
   dropManifestHeaders: ['docker-content-digest'],
   tooManyRequests: { status: 429, body: registryErrorBody('TOOMANYREQUESTS', 'Rate exceeded') },
-  // PATCH answered 201, not 202 (cirruslabs/tart#273).
-  uploads: { patchStatus: 201 },
+  // PATCH answered 201, not 202 (cirruslabs/tart#273); a mount answered with a session, 202, unless a source
+  // manifest references the blob (aws/containers-roadmap#2860): the rig plays the refusal every time.
+  uploads: { patchStatus: 201, mountOpensSession: true },
 };

@@ -99,6 +99,11 @@ export interface DialectProfile {
     relativeLocation?: boolean;
     /** Status of a PATCH that took the chunk (ECR: 201 instead of 202). */
     patchStatus?: number;
+    /**
+     * A cross-repository mount (`POST …/uploads/?mount=…&from=…`) is not done but answered with a new upload
+     * session, 202 (ECR unless a manifest in the source repository references the blob; ECR Public always).
+     */
+    mountOpensSession?: boolean;
   };
   /** Blob GETs redirected to the storage origin (S3, Cloudflare, Azure), which refuses HEAD and Authorization. */
   blobRedirect?: { status: number; head: boolean };

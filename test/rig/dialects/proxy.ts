@@ -194,6 +194,9 @@ export async function startDialectProxy(backend: RigRegistry, profile: DialectPr
         return send(req, res, profile.immutableTags.answer);
       }
     }
+    if (area === 'blobs' && req.method === 'POST' && profile.uploads?.mountOpensSession && new URL(req.url ?? '/', origin).searchParams.has('mount')) {
+      return forward(req, res, area, repo, rest, `/v2/${repo}/blobs/uploads/`);
+    }
     const redirect = profile.blobRedirect;
     if (area === 'blobs' && !rest.startsWith('uploads') && redirect && (req.method === 'GET' || (req.method === 'HEAD' && redirect.head))) {
       req.resume();
