@@ -4,7 +4,7 @@
  * - Artifact Registry and GitLab compare Accept entries whole: manifests are
  *   asked for without q-values, so they are found;
  * - token servers that refuse POST (Artifact Registry 404, GitLab's HTML 404,
- *   ACR 400) are asked with GET instead;
+ *   ACR 400, Artifactory 401) are asked with GET instead;
  * - GitLab has no referrers API and resolves an absent `sha256-<hex>` tag to
  *   the subject itself: that is no referrers index, neither when listing nor
  *   when a copy merges its signatures into the destination's;
@@ -25,6 +25,7 @@ import type { SecretStore } from '../../electron/credentials/keychain';
 import { buildImage, buildMultiPlatform, MT, type RigManifest } from '../rig/images';
 import { startDialectProxy, type DialectProfile, type DialectProxy } from '../rig/dialects';
 import { acr } from '../rig/dialects/acr';
+import { artifactory } from '../rig/dialects/artifactory';
 import { ecr } from '../rig/dialects/ecr';
 import { gar } from '../rig/dialects/gar';
 import { ghcr } from '../rig/dialects/ghcr';
@@ -102,7 +103,7 @@ describe('strict Accept (Artifact Registry, GitLab)', () => {
 });
 
 describe('token servers that refuse POST', () => {
-  it.each([gar, gitlab, acr])('$plays: the password grant refused (POST) is asked again with GET, and the listing works', async (profile) => {
+  it.each([gar, gitlab, acr, artifactory])('$plays: the password grant refused (POST) is asked again with GET, and the listing works', async (profile) => {
     const proxy = await play(profile);
     const creds = proxy.credentials!;
     const before = proxy.tokenRequests.length;

@@ -57,6 +57,13 @@ async function listAll(proxy: DialectProxy, path: string, scope: string): Promis
     if (page.length === 0) break;
     const target = link ? /<([^>]+)>/.exec(link)?.[1] : undefined;
     url = target ? new URL(target, url) : undefined;
+    if (url && proxy.profile.tags.linkDropsRepositoryKey && path.endsWith('/tags/list')) {
+      // Artifactory: the Link lost the virtual repository's key, and answers 404 as given; its query at the right path works.
+      expect(url.pathname).not.toBe(path);
+      const given = await fetch(url, { headers: await authorization(proxy, `repository:${url.pathname.slice(4, -'/tags/list'.length)}:pull`) });
+      expect(given.status).toBe(404);
+      url = new URL(path + url.search, url);
+    }
   }
   return { pages, links, contentType };
 }

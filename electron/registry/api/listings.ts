@@ -10,7 +10,10 @@
  * page, the last included); past the page cap it ends with what it has and
  * says the list is partial. A first page refused because of our `n` (400
  * PAGINATION_NUMBER_INVALID on distribution 3, 405 on ECR, 413 on Quay) is
- * asked again without it, and the registry picks its own page size.
+ * asked again without it, and the registry picks its own page size. A next
+ * page whose Link lost part of the path (Artifactory drops the virtual
+ * repository's key) and is answered 404 is asked again at the listing's own
+ * path, with the Link's query as given.
  */
 import { RegistryError } from '../../../shared/errors';
 import { CATALOG_SCOPE, pullScope } from '../auth/scopes';
@@ -78,6 +81,15 @@ async function* pages<T extends string>(fetch: Fetch, spec: ListingSpec<T>, opti
       page = -1;
       continue;
     }
+    const repaired = page > 0 && res.status === 404 ? repairedLink(target, spec.path, visited) : undefined;
+    if (repaired) {
+      // Artifactory's Link drops the virtual repository's key from the path: its own query, at the listing's path.
+      await res.body.dump();
+      visited.add(target);
+      target = repaired;
+      page--;
+      continue;
+    }
     if (res.status !== 200) {
       const error = await errorForStatus(res, { ...where, what: spec.what, notFound: spec.repository ? 'repository' : undefined });
       throw page === 0 && spec.refused ? spec.refused(res, error) : error;
@@ -97,6 +109,17 @@ async function* pages<T extends string>(fetch: Fetch, spec: ListingSpec<T>, opti
     target = key;
     registry = res.url.host;
   }
+}
+
+/**
+ * A next-page Link answered 404 whose path is not the listing's own: the same
+ * query (the registry's cursor, untouched) at the listing's path, once.
+ */
+function repairedLink(target: string, path: string, visited: Set<string>): string | undefined {
+  const url = new URL(target);
+  if (url.pathname === path) return undefined;
+  const repaired = new URL(path + url.search, url).toString();
+  return visited.has(repaired) ? undefined : repaired;
 }
 
 /**

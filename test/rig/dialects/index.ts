@@ -14,6 +14,7 @@
  *    "Registry dialects" table.
  */
 import { acr } from './acr';
+import { artifactory } from './artifactory';
 import { distribution3 } from './distribution3';
 import { dockerHub } from './docker-hub';
 import { ecr } from './ecr';
@@ -30,4 +31,4 @@ import { zot } from './zot';
 export type { DialectProfile } from './profile';
 export { startDialectProxy, type DialectProxy } from './proxy';
 
-export const DIALECTS: DialectProfile[] = [dockerHub, ghcr, ecr, gar, gitlab, quay, harbor, acr, nexus, gitea, zot, distribution3];
+export const DIALECTS: DialectProfile[] = [dockerHub, ghcr, ecr, gar, gitlab, quay, harbor, acr, artifactory, nexus, gitea, zot, distribution3];

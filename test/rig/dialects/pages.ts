@@ -65,6 +65,7 @@ export function buildPage(all: string[], dialect: ListingDialect, request: PageR
   if (dialect.cursor === 'next_page') next.set('next_page', opaque(end));
   else if (dialect.cursor === 'opaque-last') next.set('last', opaque(end));
   else next.set('last', entries.at(-1) ?? request.query.get('last') ?? '');
-  const target = `${request.path}?${next.toString()}`;
+  const path = dialect.linkDropsRepositoryKey ? request.path.replace(/^\/v2\/[^/]+\/(?=.+\/tags\/list$)/, '/v2/') : request.path;
+  const target = `${path}?${next.toString()}`;
   return { entries, link: `<${dialect.link === 'absolute' ? request.origin + target : target}>; rel="next"` };
 }

@@ -65,6 +65,8 @@ export interface ListingDialect {
   contentType?: string;
   /** Every entry in one page without a Link, whatever `n` or the proxy's page cap (Artifact Registry's tag lists). */
   unpaged?: boolean;
+  /** The Link leaves out the first part of the repository name, the virtual repository's key (Artifactory): a 404 there. */
+  linkDropsRepositoryKey?: boolean;
   /** Fields added to each page beside the list (Artifact Registry: `manifest`, `child`). */
   extraFields?: Record<string, unknown>;
 }
