@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { RegistryError } from '../shared/errors';
 import { createDiscovery } from './credentials/discovery';
 import { keytarStore } from './credentials/keychain';
+import { sessionStore } from './credentials/session-store';
 import { createCallRegistry } from './ipc/call-registry';
 import { createHandlers, dispatch } from './ipc/handlers';
 import { encodeEnvelope, encodeEventPayload } from './ipc/wire';
@@ -53,11 +54,12 @@ function createServices() {
   hostConfig.watch();
   const settings = notifyingUpdates(opened, hostConfig.refresh);
   const store = keytarStore();
-  const discovery = createDiscovery({ store });
+  const session = sessionStore();
+  const discovery = createDiscovery({ store, session });
   const proxy = settings.get().proxy;
   const transport = { hostConfig: hostConfig.hostConfig, ...(proxy ? { proxy } : {}), userAgent: `regdesk/${app.getVersion()}` };
   const client = new RegistryClient({ ...transport, credentials: discovery.source });
-  return { settings, store, discovery, client, transport, notice: settings.notice ?? hostConfig.problem() };
+  return { settings, store, session, discovery, client, transport, notice: settings.notice ?? hostConfig.problem() };
 }
 
 function createWindow(services: ReturnType<typeof createServices>): BrowserWindow {

@@ -22,10 +22,21 @@ export interface RegistryView {
   name: string;
   insecure: boolean;
   /** Where credentials for it come from, if any (never the secret). */
-  credentials: { origin: string; username?: string } | null;
+  credentials: CredentialsView | null;
   rateLimit?: { limit: number; remaining: number; windowSeconds?: number };
   /** Repositories opened by name (for registries that do not list theirs), most recent first. */
   opened: string[];
+}
+
+/** Where a registry's credentials come from, and whether signing out here removes them. */
+export interface CredentialsView {
+  /** `session` (this session only), `keychain`, `env-registry`, `docker-config`, … */
+  origin: string;
+  username?: string;
+  /** The file or variable they come from (never the secret). */
+  detail?: string;
+  /** Sign out removes them (kept by regdesk: this session or the keychain); the others are removed where they live. */
+  removable: boolean;
 }
 
 export interface PlatformView {
@@ -119,7 +130,8 @@ const CopyRequestSchema = z.object({
 export const CHANNELS = {
   'registries.list': { request: z.object({}), response: null as unknown as RegistryView[] },
   'registries.add': {
-    request: z.object({ host, name: z.string().max(200).optional(), insecure: z.boolean().default(false), caFile: z.string().max(4096).optional() }),
+    // unchecked: add it even though it does not answer now (the user said so after the check failed).
+    request: z.object({ host, name: z.string().max(200).optional(), insecure: z.boolean().default(false), caFile: z.string().max(4096).optional(), unchecked: z.boolean().default(false) }),
     response: null as unknown as RegistryView,
   },
   /** Edits what does not change the address: the display name (empty: the host) and plain-HTTP permission. */
@@ -129,10 +141,12 @@ export const CHANNELS = {
   },
   'registries.remove': { request: z.object({ host }), response: null as unknown as { removed: boolean } },
   'registries.login': {
-    request: z.object({ host, username: z.string().min(1).max(300), password: z.string().min(1).max(10_000) }),
+    // remember: where the checked credentials are kept; `session` is memory only, for machines without a keychain.
+    request: z.object({ host, username: z.string().min(1).max(300), password: z.string().min(1).max(10_000), remember: z.enum(['keychain', 'session']).default('keychain') }),
     response: null as unknown as RegistryView,
   },
-  'registries.logout': { request: z.object({ host }), response: null as unknown as { removed: boolean } },
+  /** Removes what regdesk keeps (session and keychain); `remaining` names credentials still found elsewhere (a file, a variable). */
+  'registries.logout': { request: z.object({ host }), response: null as unknown as { removed: boolean; remaining: CredentialsView | null } },
   'registries.ping': { request: z.object({ host }), response: null as unknown as { ok: true } },
   'registries.remember': { request: z.object({ host, repository }), response: null as unknown as RegistryView },
   // fresh: read the registry, not the engine's short-lived cache (the UI keeps its own and refreshes on request).

@@ -1,10 +1,11 @@
 /**
  * Finds credentials for a registry. First hit wins, in this order, and the
  * answer says where it came from:
- *   1. explicit (CLI flags, the UI form)        5. Docker config (auths, credHelpers, credsStore)
- *   2. the regdesk keychain                      6. containers auth.json (Podman, skopeo)
- *   3. REGISTRY_<HOST>_USERNAME / _PASSWORD      7. a mounted Kubernetes .dockerconfigjson
- *   4. DOCKER_USERNAME / DOCKER_PASSWORD (Docker Hub only)
+ *   1. explicit (CLI flags)                      5. DOCKER_USERNAME / DOCKER_PASSWORD (Docker Hub only)
+ *   2. this session only (the UI's sign-in       6. Docker config (auths, credHelpers, credsStore)
+ *      without a keychain, the demo's password)  7. containers auth.json (Podman, skopeo)
+ *   3. the regdesk keychain                      8. a mounted Kubernetes .dockerconfigjson
+ *   4. REGISTRY_<HOST>_USERNAME / _PASSWORD
  * A source only counts when it holds a usable credential (a user name with its
  * password, or a refresh token): half of a pair is skipped, never hides the next source.
  * A keychain that cannot be reached is reported once and skipped; the other sources still apply.
@@ -17,7 +18,7 @@ import { entryCredential, findAuthEntry, helperFor, readAuthFile, runCredentialH
 import { decodeCredential, type SecretStore } from './keychain';
 import { canonicalRegistry, DOCKER_HUB, DOCKER_HUB_CONFIG_KEY, envHostKeys } from './registry-keys';
 
-export type CredentialOrigin = 'explicit' | 'keychain' | 'env-registry' | 'env-docker' | 'docker-config' | 'docker-helper' | 'containers-auth' | 'kubernetes-secret';
+export type CredentialOrigin = 'explicit' | 'session' | 'keychain' | 'env-registry' | 'env-docker' | 'docker-config' | 'docker-helper' | 'containers-auth' | 'kubernetes-secret';
 
 export interface DiscoveredCredential {
   credential: Credential;
@@ -30,6 +31,8 @@ export interface DiscoveryOptions {
   /** Credentials given explicitly, by registry. */
   explicit?: (registry: string) => Credential | undefined;
   store?: SecretStore;
+  /** Credentials held in memory for this session only (see session-store.ts). */
+  session?: SecretStore;
   env?: NodeJS.ProcessEnv;
   home?: string;
   /** Overrides the Kubernetes secret path. */
@@ -106,6 +109,11 @@ export function createDiscovery(options: DiscoveryOptions = {}) {
     async () => {
       const explicit = options.explicit?.(registry);
       return explicit ? { credential: explicit, origin: 'explicit' } : undefined;
+    },
+    async () => {
+      const secret = await options.session?.get(registry);
+      const session = secret ? decodeCredential(secret) : undefined;
+      return session ? { credential: session, origin: 'session' } : undefined;
     },
     async () => {
       const keychain = await fromKeychain(registry);

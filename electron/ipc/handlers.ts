@@ -4,7 +4,7 @@
  * (HTTP). `dispatch` validates every request against the channel's schema and
  * turns every failure into one serialised error; no handler returns a secret.
  */
-import type { CopyJobView, EventMap, EventName, ParsedRequestOf, RegistryView, ResponseOf, WatchView } from '../../shared/contract';
+import type { CopyJobView, CredentialsView, EventMap, EventName, ParsedRequestOf, RegistryView, ResponseOf, WatchView } from '../../shared/contract';
 import { CHANNELS, isChannel, type Channel, type Envelope } from '../../shared/contract';
 import { RegistryError, isRegistryError } from '../../shared/errors';
 import type { createDiscovery } from '../credentials/discovery';
@@ -21,12 +21,15 @@ import type { SettingsFile } from '../settings/settings-file';
 import { createUpdateService, type UpdateService } from '../update-service';
 import { createCopyJobs, type CopyJobs } from './copy-jobs';
 import { imageView } from './image-view';
+import { checkRegistryAnswers } from './registry-check';
 import { blobTarget, manifestTarget, repositoryTarget } from './targets';
 
 export interface HandlerDeps {
   client: RegistryClient;
   settings: SettingsFile;
   store: SecretStore;
+  /** Credentials kept for this session only (memory): sign-in without a keychain, the demo's password. */
+  session: SecretStore;
   discovery: ReturnType<typeof createDiscovery>;
   /** Transport options for credential checks at login. */
   transport?: Omit<RegistryClientOptions, 'credentials'>;
@@ -71,15 +74,25 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     return [...saved, ...session];
   };
 
+  const credentialsOf = async (hostKey: string): Promise<CredentialsView | null> => {
+    const found = await deps.discovery.discover(hostKey);
+    if (!found) return null;
+    return {
+      origin: found.origin,
+      ...(found.credential.username ? { username: found.credential.username } : {}),
+      ...(found.detail ? { detail: found.detail } : {}),
+      removable: found.origin === 'session' || found.origin === 'keychain',
+    };
+  };
+
   const view = async (hostKey: string): Promise<RegistryView> => {
     const entry = registries().find(hostIs(hostKey));
-    const found = await deps.discovery.discover(hostKey);
     const rate = client.transport.rateLimit(hostKey);
     return {
       host: hostKey,
       name: entry?.name ?? hostKey,
       insecure: Boolean(entry?.insecure),
-      credentials: found ? { origin: found.origin, ...(found.credential.username ? { username: found.credential.username } : {}) } : null,
+      credentials: await credentialsOf(hostKey),
       opened: settings.get().openedRepositories[hostKey] ?? [],
       ...(rate ? { rateLimit: { limit: rate.limit, remaining: rate.remaining, ...(rate.windowSeconds ? { windowSeconds: rate.windowSeconds } : {}) } } : {}),
     };
@@ -87,13 +100,19 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
 
   const handlers: Handlers = {
     'registries.list': async () => Promise.all(registries().map((r) => view(canonicalRegistry(r.host)))),
-    'registries.add': async (r) => {
+    'registries.add': async (r, signal) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
+      // Adding an address again would silently rename it or change its settings: the entry already there says how to edit it.
+      const known = registries().find(hostIs(hostKey));
+      if (known) {
+        throw new RegistryError('usage', `${hostKey} is already in your registries${known.name && known.name !== hostKey ? ` as "${known.name}"` : ''}`, { registry: hostKey },
+          'Pick it in the list; ✎ beside it changes its name, credentials and plain HTTP.');
+      }
       // A CA file named here is checked now (a regular file, size-capped): a bad one is refused at once, never saved.
-      if (r.caFile) await readCaFile(r.caFile, { registry: hostKey, hint: 'Give the path of the registry\'s CA certificate file (PEM).' });
+      const ca = r.caFile ? await readCaFile(r.caFile, { registry: hostKey, hint: 'Give the path of the registry\'s CA certificate file (PEM).' }) : undefined;
+      if (!r.unchecked) await checkRegistryAnswers(hostKey, { insecure: r.insecure, ...(ca ? { ca } : {}) }, { transport: deps.transport, signal });
       removedFromSession.delete(hostKey);
       settings.update((s) => {
-        s.registries = s.registries.filter((e) => !hostIs(hostKey)(e));
         s.registries.push({ host: hostKey, ...(r.name ? { name: r.name } : {}), insecure: r.insecure, skipVerify: false, ...(r.caFile ? { caFile: r.caFile } : {}) });
       });
       return view(hostKey);
@@ -124,7 +143,9 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     },
     'registries.login': async (r, signal) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
-      await login(hostKey, { username: r.username, password: r.password }, { store: deps.store, signal, ...(deps.transport ? { client: deps.transport } : {}) });
+      // Checked against the registry first; then kept in the keychain, or in memory for this session only.
+      const store = r.remember === 'session' ? deps.session : deps.store;
+      await login(hostKey, { username: r.username, password: r.password }, { store, signal, ...(deps.transport ? { client: deps.transport } : {}) });
       deps.discovery.forget(hostKey);
       client.transport.auth.reset(hostKey);
       // Listings read with the old credentials (or none) may differ now.
@@ -133,12 +154,18 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     },
     'registries.logout': async (r) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
-      const removed = await logout(hostKey, deps.store);
+      // Both places regdesk keeps credentials; a keychain that cannot be reached only matters when the session held none.
+      const fromSession = await logout(hostKey, deps.session);
+      const fromKeychain = await logout(hostKey, deps.store).catch((err: unknown) => {
+        if (fromSession && isRegistryError(err, 'keychain')) return false;
+        throw err;
+      });
       deps.discovery.forget(hostKey);
       client.transport.auth.reset(hostKey);
       // What was listed while signed in is not served from the cache once signed out.
       client.invalidate(hostKey);
-      return { removed };
+      // Credentials in a file or a variable still apply: say where, so the user can remove them there.
+      return { removed: fromSession || fromKeychain, remaining: await credentialsOf(hostKey) };
     },
     'registries.remember': async (r) => {
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));

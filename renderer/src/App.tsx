@@ -48,7 +48,7 @@ export function App() {
         {!registry && <div className="placeholder">Pick a registry on the left, or add one with +.</div>}
         {registry && (
           <ErrorBoundary key={registry} label="Repositories" className="pane repositories">
-            <Repositories registry={registry} selected={repository} onSelect={(r) => { setRepository(r); setTag(undefined); }} />
+            <Repositories registry={registry} selected={repository} onSelect={(r) => { setRepository(r); setTag(undefined); }} onSignIn={signIn} />
           </ErrorBoundary>
         )}
         {registry && !repository && <Placeholder label="Tags" text="Pick a repository to see its tags." />}

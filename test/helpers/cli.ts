@@ -37,8 +37,8 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export interface RunningCli {
   child: ChildProcess;
   done: Promise<CliResult>;
-  /** Resolves once what the CLI printed on stderr so far matches `pattern`; rejects if it exits first. */
-  printed(pattern: RegExp): Promise<void>;
+  /** Resolves with the match once what the CLI printed on stderr so far matches `pattern`; rejects if it exits first. */
+  printed(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
 export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): RunningCli {
@@ -52,12 +52,13 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; std
   const done = new Promise<CliResult>((resolveDone) => {
     child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
   });
-  const printed = (pattern: RegExp): Promise<void> =>
+  const printed = (pattern: RegExp): Promise<RegExpExecArray> =>
     new Promise((resolvePrinted, reject) => {
       const check = (): void => {
-        if (!pattern.test(stderr)) return;
+        const match = pattern.exec(stderr);
+        if (!match) return;
         child.stderr!.off('data', check);
-        resolvePrinted();
+        resolvePrinted(match);
       };
       // Registered after the collector above, so each check sees the text that just arrived.
       child.stderr!.on('data', check);
@@ -87,6 +88,8 @@ export interface Serve {
   token: string;
   /** Calls one handler the way the page does: POST with the token in its header. */
   rpc(channel: string, body: unknown): Promise<RpcAnswer>;
+  /** Resolves once serve's stderr so far matches `pattern`. */
+  printed: RunningCli['printed'];
   /** Stops serve (SIGTERM) and returns how it ended and what it printed. */
   stop(): Promise<CliResult>;
 }
@@ -110,6 +113,7 @@ export async function startServe(args: string[], options: { env?: NodeJS.Process
     url,
     origin,
     token,
+    printed: serve.printed,
     async rpc(channel, body) {
       const res = await fetch(`${origin}/rpc/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-regdesk-token': token }, body: JSON.stringify(body) });
       return (await res.json()) as RpcAnswer;

@@ -80,7 +80,7 @@ describe('registry settings edited while serve runs', () => {
       const plainRequests = onNetwork.requests.length;
       expect(plainRequests).toBeGreaterThan(0);
 
-      expect(await rpc('registries.add', { host, insecure: false })).toMatchObject({ ok: true, result: { insecure: false } });
+      expect(await rpc('registries.update', { host, insecure: false })).toMatchObject({ ok: true, result: { insecure: false } });
       expect(await rpc('registries.ping', { host })).toMatchObject({ ok: false, error: { code: 'network' } });
       // Nothing more went over plain HTTP once the flag was off.
       expect(onNetwork.requests.length).toBe(plainRequests);

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../shared/errors';
 import { isRegistryError } from '../../shared/errors';
 import { createDiscovery } from '../../electron/credentials/discovery';
+import { sessionStore } from '../../electron/credentials/session-store';
 import type { SecretStore } from '../../electron/credentials/keychain';
 import { envHostKey } from '../../electron/credentials/registry-keys';
 import { createHandlers } from '../../electron/ipc/handlers';
@@ -304,6 +305,7 @@ describe('regdesk serve: answers and the event stream', () => {
       client,
       settings: openSettings({ dir: mkdtempSync(join(tmpdir(), 'regdesk-canary-settings-')) }),
       store: emptyStore,
+      session: sessionStore(),
       discovery,
       sessionRegistries: [sourceProxy.host, destinationProxy.host].map((host) => ({ host, insecure: true, skipVerify: false })),
       emit: (event, payload) => bound.server?.emit(event, payload),
@@ -354,7 +356,7 @@ describe('regdesk serve: answers and the event stream', () => {
     expect(await rpc('tags.list', { registry: sourceProxy.host, repository: 'app/small' })).toMatchObject({ ok: false, error: { code: 'protocol' } });
     expect((await rpc('image.get', { registry: sourceProxy.host, repository: 'UPPER/case', reference: 'v1' })).ok).toBe(false);
     const registries = await rpc('registries.list', {});
-    expect(registries.result.find((r: { host: string }) => r.host === sourceProxy.host).credentials).toEqual({ origin: expect.any(String), username: 'admin' });
+    expect(registries.result.find((r: { host: string }) => r.host === sourceProxy.host).credentials).toEqual({ origin: 'env-registry', username: 'admin', detail: expect.stringMatching(/^REGISTRY_[0-9A-Z_]+_PASSWORD$/), removable: false });
 
     expect(events.join('')).toMatch(/event: copy\.updated/);
     watch.capture('events', events.join(''));

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CopyJobView } from '../../shared/contract';
 import { CHANNEL_NAMES, CHANNELS } from '../../shared/contract';
 import { createDiscovery } from '../../electron/credentials/discovery';
+import { sessionStore } from '../../electron/credentials/session-store';
 import type { SecretStore } from '../../electron/credentials/keychain';
 import { describeRejection } from '../../electron/cli/commands/serve';
 import { createHandlers, type Handlers } from '../../electron/ipc/handlers';
@@ -46,6 +47,7 @@ beforeAll(async () => {
     client,
     settings,
     store: emptyStore,
+    session: sessionStore(),
     discovery: createDiscovery({ env: {}, home: mkdtempSync(join(tmpdir(), 'regdesk-home-')) }),
     sessionRegistries: [{ host: rig.registry.host, insecure: true, skipVerify: false }],
     emit: (event, payload) => bound.server?.emit(event, payload),

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Channel, ResponseOf } from '../../shared/contract';
 import type { WireError } from '../../shared/errors';
 import { createDiscovery } from '../../electron/credentials/discovery';
+import { sessionStore } from '../../electron/credentials/session-store';
 import type { SecretStore } from '../../electron/credentials/keychain';
 import { createHandlers, dispatch, type Handlers } from '../../electron/ipc/handlers';
 import { RegistryClient } from '../../electron/registry/client';
@@ -34,6 +35,7 @@ beforeAll(() => {
     client,
     settings,
     store: emptyStore,
+    session: sessionStore(),
     discovery: createDiscovery({ env: {}, home: dir }),
     sessionRegistries: [{ host, insecure: true, skipVerify: false }],
     emit: () => undefined,

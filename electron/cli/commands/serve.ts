@@ -9,6 +9,8 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalRegistry } from '../../credentials/registry-keys';
 import { createDiscovery } from '../../credentials/discovery';
+import { encodeCredential } from '../../credentials/keychain';
+import { sessionStore } from '../../credentials/session-store';
 import { startDemo } from '../../demo/demo';
 import { createHandlers } from '../../ipc/handlers';
 import { RegistryClient } from '../../registry/client';
@@ -44,9 +46,11 @@ export async function serve(ctx: CliContext): Promise<number> {
   const demo = boolFlag(ctx.parsed, 'demo')
     ? await startDemo((credentialFor) => new RegistryClient({ ...transport, credentials: async (host) => credentialFor(host) }))
     : undefined;
-  // Demo passwords live in memory for this session only; they are never printed or stored.
-  const demoCredentials = new Map((demo?.registries ?? []).filter((r) => r.credential).map((r) => [r.host, r.credential!]));
-  const discovery = createDiscovery({ explicit: (host) => demoCredentials.get(host), store: ctx.store(), env: ctx.io.env });
+  // Signed in for this session only (memory, never stored): the demo's password, and sign-ins without a keychain.
+  const session = sessionStore();
+  const demoCredentials = (demo?.registries ?? []).flatMap((r) => (r.credential ? [{ name: r.name, host: r.host, credential: r.credential }] : []));
+  for (const d of demoCredentials) await session.set(d.host, encodeCredential(d.credential));
+  const discovery = createDiscovery({ session, store: ctx.store(), env: ctx.io.env });
   const client = new RegistryClient({ ...transport, credentials: discovery.source });
   // The handlers emit through the server, which needs the handlers first.
   const bound: { server?: Server } = {};
@@ -54,6 +58,7 @@ export async function serve(ctx: CliContext): Promise<number> {
     client,
     settings,
     store: ctx.store(),
+    session,
     discovery,
     transport,
     // --registry and the demo: shown for this session, not saved.
@@ -66,10 +71,12 @@ export async function serve(ctx: CliContext): Promise<number> {
   handlers.updates.start();
   const server = (bound.server = await startServer({ handlers, staticDir: rendererDir(), ...(port ? { port } : {}) }));
   // A long-running server outlives any one request: a stray rejection is reported, never fatal.
-  const secrets = [server.token, ...[...demoCredentials.values()].map((c) => c.password ?? '')];
+  const secrets = [server.token, ...demoCredentials.map((d) => d.credential.password ?? '')];
   const onRejection = (reason: unknown): void => ctx.warn(describeRejection(reason, secrets));
   process.on('unhandledRejection', onRejection);
   ctx.print(server.url);
+  // The demo's password is made up for this run: the user needs it to sign in again after signing out, or from another tool.
+  for (const d of demoCredentials) ctx.warn(`demo: ${d.name} (${d.host}) signs in as ${d.credential.username} with password ${d.credential.password} (this run only)`);
   if (boolFlag(ctx.parsed, 'open')) {
     // Other local users can read a command line: the browser gets a one-time code, not the token.
     const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';

@@ -2,7 +2,8 @@ import { useMemo, useState } from 'react';
 import { useAction, useCall } from '../api';
 import { countLabel } from '../labels';
 import { toggled } from '../sets';
-import { RefreshButton, RefreshFailed } from './ErrorView';
+import { isRegistryError } from '../../../shared/errors';
+import { ErrorView, RefreshButton, RefreshFailed } from './ErrorView';
 import { VirtualList } from './VirtualList';
 
 export interface Row {
@@ -47,11 +48,80 @@ export function treeKey(visible: Row[], index: number, key: string, expanded: Se
 
 const rowKey = (row: Row) => `${row.path}|${row.leaf}`;
 
-export function Repositories({ registry, selected, onSelect }: { registry: string; selected?: string | undefined; onSelect: (repository: string) => void }) {
+/**
+ * Why a registry shows no repositories, each cause with its own words and action:
+ * it cannot be reached (Retry, and the address), it is paused after failures
+ * (when it resumes), it wants a sign-in (Sign in), or it just keeps no catalog.
+ */
+function RegistryState({ registry, host, error, wantsSignIn, hasOpened, onRetry, onSignIn }: {
+  /** The display name. */
+  registry: string;
+  host: string;
+  error: unknown;
+  /** The registry refuses even /v2/ without credentials (not only its catalog). */
+  wantsSignIn: boolean;
+  hasOpened: boolean;
+  onRetry: () => void;
+  onSignIn?: (() => void) | undefined;
+}) {
+  const typed = isRegistryError(error) ? error : undefined;
+  if (typed?.context.registryCode === 'CIRCUIT_OPEN') {
+    const seconds = Math.ceil((typed.context.retryAfterMs ?? 0) / 1000);
+    return (
+      <div className="registry-state" role="status" data-state="paused">
+        <strong>Paused: {registry} failed several times in a row.</strong>
+        <div>regdesk asks it again in {seconds} s; nothing is sent to it until then.</div>
+        <div className="error-actions"><button onClick={onRetry}>Retry</button></div>
+      </div>
+    );
+  }
+  if (typed?.code === 'network' || typed?.code === 'timeout') {
+    return (
+      <div className="registry-state" role="status" data-state="unreachable">
+        <strong>Cannot reach {registry}.</strong>
+        <div>Address: <code>{host}</code></div>
+        <div className="note-detail">{typed.message}</div>
+        <div>Check the address, the network or the proxy, then retry.</div>
+        <div className="error-actions"><button onClick={onRetry}>Retry</button></div>
+      </div>
+    );
+  }
+  if (wantsSignIn) {
+    return (
+      <div className="registry-state" role="status" data-state="sign-in">
+        <strong>{registry} wants you to sign in.</strong>
+        <div>Its repositories are listed once you are signed in.</div>
+        <div className="error-actions">{onSignIn && <button className="primary" onClick={onSignIn}>Sign in</button>}</div>
+      </div>
+    );
+  }
+  // A catalog refused while /v2/ answers (401 to anonymous users, 403, 404) is a registry without one for you.
+  if (typed && !['unsupported', 'authentication', 'authorization', 'not_found'].includes(typed.code)) {
+    return <ErrorView error={error} onRetry={onRetry} />;
+  }
+  return (
+    <div className="muted note" data-state="no-catalog">
+      This registry does not list its repositories. Open one by name above{hasOpened ? ', or pick one opened before' : ''}.
+      <div className="note-detail">{(error as Error).message}</div>
+      {typed?.code === 'authentication' && onSignIn && <div className="error-actions"><button className="small" onClick={onSignIn}>Sign in</button></div>}
+    </div>
+  );
+}
+
+export function Repositories({ registry, selected, onSelect, onSignIn }: {
+  registry: string;
+  selected?: string | undefined;
+  onSelect: (repository: string) => void;
+  onSignIn?: (() => void) | undefined;
+}) {
   const catalog = useCall('catalog.list', { registry, fresh: true }, { retry: false });
+  // The same question the sidebar's dot asks (one query): does the registry answer /v2/ without a sign-in?
+  const ping = useCall('registries.ping', { host: registry }, { retry: false, staleTime: 60_000 });
   const registries = useCall('registries.list', {});
   const remember = useAction('registries.remember', ['registries.list']);
-  const opened = registries.data?.find((r) => r.host === registry)?.opened ?? [];
+  const entry = registries.data?.find((r) => r.host === registry);
+  const opened = entry?.opened ?? [];
+  const registryName = entry?.name ?? registry;
   const open = (repository: string): void => {
     remember.mutate({ host: registry, repository });
     onSelect(repository);
@@ -62,7 +132,7 @@ export function Repositories({ registry, selected, onSelect }: { registry: strin
   const [cursor, setCursor] = useState<string | undefined>();
   // Registries without a catalog (Docker Hub, GHCR, most clouds) show what was opened by name.
   const names = catalog.data?.repositories ?? (catalog.error ? opened : []);
-  // No catalog at all (Docker Hub, GHCR): not a refresh that failed after one was read.
+  // No catalog read at all (none offered, or the registry did not answer): not a refresh that failed after one was read.
   const noCatalog = Boolean(catalog.error) && catalog.data === undefined;
   const visible = useMemo(() => rows(names, expanded, filter.trim()), [names, expanded, filter]);
   const active = cursor === undefined ? -1 : visible.findIndex((r) => rowKey(r) === cursor);
@@ -88,10 +158,7 @@ export function Repositories({ registry, selected, onSelect }: { registry: strin
         <input aria-label="Open repository" placeholder="Open by name, e.g. library/nginx ⏎" value={typed} onChange={(e) => setTyped(e.target.value)} />
       </form>
       {noCatalog && (
-        <div className="muted note">
-          This registry does not list its repositories. Open one by name above{opened.length ? ', or pick one opened before' : ''}.
-          <div className="note-detail">{(catalog.error as Error).message}</div>
-        </div>
+        <RegistryState registry={registryName} host={registry} error={catalog.error} wantsSignIn={isRegistryError(ping.error, 'authentication')} hasOpened={opened.length > 0} onRetry={() => { void ping.refetch(); void catalog.refetch(); }} onSignIn={onSignIn} />
       )}
       <VirtualList
         label="Repository tree"

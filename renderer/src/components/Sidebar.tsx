@@ -4,7 +4,7 @@ import { isRegistryError } from '../../../shared/errors';
 import { useAction, useCall } from '../api';
 import { moveInGroup } from '../keyboard';
 import { ErrorView } from './ErrorView';
-import { AddRegistry, EditRegistry } from './RegistryForm';
+import { AddRegistry, EditRegistry, SignIn } from './RegistryForm';
 
 export const DRAG_TYPE = 'application/x-regdesk-image';
 
@@ -100,16 +100,16 @@ export function Sidebar({ selected, onSelect, onDropImage, signInHost, onSignInD
   const registries = useCall('registries.list', {});
   const list = registries.data ?? [];
   const [adding, setAdding] = useState(false);
+  const signingIn = list.find((r) => r.host === signInHost);
   const tabStop = list.some((r) => r.host === selected) ? selected : list[0]?.host;
   return (
     <nav className="sidebar" aria-label="Registries">
       <div className="sidebar-header">
         <h2>Registries</h2>
-        <button className="icon" title="Add a registry" aria-label="Add a registry" aria-expanded={adding} onClick={() => setAdding(!adding)}>+</button>
+        <button className="icon" title="Add a registry" aria-label="Add a registry" aria-haspopup="dialog" onClick={() => setAdding(true)}>+</button>
       </div>
-      {(adding || signInHost) && (
-        <AddRegistry key={signInHost ?? 'new'} initialHost={signInHost ?? ''} onDone={(host) => { setAdding(false); onSignInDone?.(); onSelect(host); }} />
-      )}
+      {adding && <AddRegistry onDone={(host) => { setAdding(false); onSelect(host); }} onCancel={() => setAdding(false)} />}
+      {signingIn && <SignIn key={signingIn.host} registry={signingIn} onDone={() => onSignInDone?.()} />}
       <ImportOffer />
       {registries.isLoading && <div className="muted">Loading…</div>}
       {registries.error && <ErrorView error={registries.error} onRetry={() => void registries.refetch()} />}
