@@ -148,7 +148,7 @@ export function Repositories({ registry, selected, onSelect, onSignIn }: {
   return (
     <section className="pane repositories" aria-label="Repositories">
       <header className="pane-header">
-        <h2>Repositories</h2>
+        <h2 title="Repositories">Repositories</h2>
         <span className="count">{catalog.isLoading ? '' : countLabel(filter.trim() ? visible.length : names.length, names.length, 'repository', 'repositories')}</span>
         <RefreshButton query={catalog} what="repositories" />
       </header>
@@ -185,7 +185,7 @@ export function Repositories({ registry, selected, onSelect, onSignIn }: {
             onClick={() => activate(row)}
           >
             <span className="twisty">{row.folder ? (expanded.has(row.path) ? '▾' : '▸') : ''}</span>
-            {row.label}
+            <span className="row-label" title={row.path}>{row.label}</span>
           </div>
         )}
       />

@@ -110,7 +110,7 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
             }}
             onClick={(e) => click(tag, e)}
           >
-            {tag}
+            <span className="row-label" title={tag}>{tag}</span>
           </div>
         )}
       />

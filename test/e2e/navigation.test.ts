@@ -1,0 +1,116 @@
+/**
+ * Layout and navigation in real Chromium against `regdesk serve`, at 1400×860
+ * and 1024×700 (the smallest window we promise): no sideways page scroll with a
+ * long repository, tag and manifest open; the open registry, repository, tag
+ * and platform kept across a reload; skip links to each pane; open, picked and
+ * cursor rows told apart; "Copy pull command" and the tag context menu.
+ */
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildMultiPlatform } from '../../electron/demo/images';
+import { RigPusher } from '../rig/push';
+import { startRegistry, type RigRegistry } from '../rig/registry';
+import { launchChromium, startServe, type Serve } from '../helpers/ui';
+
+const rig = inject('rig');
+const SHOTS = join(process.cwd(), 'test/e2e/screenshots');
+const LONG_REPO = 'platform-engineering/observability/payments-reconciliation-worker-with-a-very-long-service-name';
+const LONG_TAG = '2025.06.30-build.48213-feature-a-branch-name-that-goes-on-and-on';
+const SIZES = [
+  { width: 1400, height: 860 },
+  { width: 1024, height: 700 },
+] as const;
+
+let registry: RigRegistry;
+let serve: Serve;
+let browser: Browser;
+let digest: string;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  const image = buildMultiPlatform('oci');
+  digest = image.digest;
+  await new RigPusher(registry).push(LONG_REPO, image, [LONG_TAG, '1.0']);
+  serve = await startServe(['--registry', rig.registry.host, '--registry', registry.host]);
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await serve?.stop();
+  await registry?.stop();
+});
+
+/** A page of its own (no state left from another test), at `size`, that may use the clipboard. */
+async function openPage(size: { width: number; height: number }, colorScheme: 'light' | 'dark' = 'light'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: size, colorScheme });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.origin });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Registry → repository (through the filter) → tag, with the mouse. */
+async function openImage(page: Page, host: string, repository: string, tag: string): Promise<void> {
+  await page.locator(`[data-registry="${host}"] .registry-button`).click();
+  await page.getByLabel('Filter repositories').fill(repository);
+  await page.locator(`[data-repository="${repository}"]`).click();
+  await page.locator(`[data-tag="${tag}"]`).click();
+  await expect.poll(() => page.locator('table.platforms tbody tr').count()).toBe(3);
+}
+
+/** How far an element reaches past the right edge of another (≤ 0: inside), and whether its own content is cut. */
+async function overflowOf(page: Page, selector: string, container: string): Promise<{ pastEdge: number; cut: boolean }> {
+  return page.evaluate(`(() => {
+    const el = document.querySelector(${JSON.stringify(selector)});
+    const box = document.querySelector(${JSON.stringify(container)});
+    if (!el || !box) throw new Error('missing ' + ${JSON.stringify(`${selector} in ${container}`)});
+    return { pastEdge: el.getBoundingClientRect().right - box.getBoundingClientRect().right, cut: el.scrollWidth > el.clientWidth };
+  })()`);
+}
+
+const pageWidth = (page: Page): Promise<{ scroll: number; inner: number }> =>
+  page.evaluate('({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })');
+
+describe('layout and navigation', () => {
+  for (const size of SIZES) {
+    it(`never scrolls the page sideways at ${size.width}×${size.height}, with a long repository, tag and manifest open`, async () => {
+      const { context, page } = await openPage(size);
+      try {
+        await page.goto(serve.url);
+        await openImage(page, registry.host, LONG_REPO, LONG_TAG);
+        const fits = async (): Promise<void> => {
+          const width = await pageWidth(page);
+          expect(width.scroll, `page ${width.scroll} px wide in a ${width.inner} px window`).toBeLessThanOrEqual(width.inner);
+        };
+        await fits();
+        // The whole digest is there (cut on screen, whole in its tooltip).
+        expect(await page.locator('.facts .copyable code').first().getAttribute('title')).toBe(digest);
+        // The star and the layer table's last column are whole, inside the image pane.
+        const star = await overflowOf(page, '.image .pane-header .star', '.pane.image');
+        expect(star.pastEdge).toBeLessThanOrEqual(0);
+        expect(star.cut).toBe(false);
+        const sizeHeader = await overflowOf(page, 'table.layers th:last-child', '.pane.image');
+        expect(sizeHeader.pastEdge).toBeLessThanOrEqual(0);
+        expect(sizeHeader.cut).toBe(false);
+        expect(await page.locator('table.layers th:last-child').textContent()).toBe('Size');
+        // Long names are cut with an ellipsis and say the whole name on hover.
+        expect(await page.locator(`[data-tag="${LONG_TAG}"] .row-label`).getAttribute('title')).toBe(LONG_TAG);
+        expect(await page.locator(`[data-repository="${LONG_REPO}"] .row-label`).getAttribute('title')).toBe(LONG_REPO);
+
+        await page.getByRole('tab', { name: 'manifest' }).click();
+        await page.getByRole('button', { name: 'index' }).click();
+        await expect.poll(() => page.locator('pre.manifest').textContent()).toContain('application/vnd.oci.image.index.v1+json');
+        await fits();
+        // The manifest's long lines scroll inside its own frame.
+        const pre = await overflowOf(page, 'pre.manifest', '.pane.image');
+        expect(pre.pastEdge).toBeLessThanOrEqual(0);
+        if (size.width === 1024) {
+          expect(pre.cut, 'the manifest scrolls inside its frame').toBe(true);
+          await page.screenshot({ path: join(SHOTS, 'narrow-1024.png') });
+        }
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
