@@ -2,8 +2,8 @@
  * How the renderer reaches the main side, picked once at start-up: the preload
  * bridge inside Electron, or `regdesk serve`'s HTTP API in a browser. Nothing
  * else differs. Over HTTP the token travels only in a header: the page takes it
- * (or a one-time code it exchanges for it) from the URL's fragment, clears the
- * address bar at once, and keeps it in memory and in this tab's
+ * (or a one-time code it exchanges for it) from the URL's fragment, takes it out
+ * of the address bar at once, and keeps it in memory and in this tab's
  * sessionStorage, so a reload works. Events are read from a fetch stream
  * (EventSource cannot send a header), reconnected when it drops.
  */
@@ -61,16 +61,28 @@ const notReachable = (): RegistryError => new RegistryError('network', 'regdesk 
 const refused = (wire: WireError | undefined): RegistryError =>
   new RegistryError('authorization', wire?.message ?? 'refused by regdesk serve', {}, 'Open the exact URL regdesk serve printed.');
 
+const CREDENTIAL_KEYS = ['token', 'code'];
+
 /**
  * The token or one-time code in the URL's fragment (`#token=` printed, `#code=` from --open),
- * taken out of the address bar at once so it stays out of history, bookmarks and screen shares.
+ * taken out of the address bar at once (from the query too, where a hand-edited URL may put
+ * it) so it stays out of history, bookmarks and screen shares. The rest of the fragment, what
+ * is open (url-state.ts), stays.
  */
 export function takeCredentialFromUrl(): { token?: string; code?: string } {
   const { hash, search, pathname } = window.location;
-  const params = new URLSearchParams(hash.slice(1));
-  if (hash || search) window.history.replaceState(null, '', pathname);
-  const token = params.get('token');
-  const code = params.get('code');
+  const fragment = new URLSearchParams(hash.slice(1));
+  const query = new URLSearchParams(search);
+  const token = fragment.get('token');
+  const code = fragment.get('code');
+  if (CREDENTIAL_KEYS.some((k) => fragment.has(k) || query.has(k))) {
+    for (const k of CREDENTIAL_KEYS) {
+      fragment.delete(k);
+      query.delete(k);
+    }
+    const [rest, kept] = [query.toString(), fragment.toString()];
+    window.history.replaceState(null, '', `${pathname}${rest ? `?${rest}` : ''}${kept ? `#${kept}` : ''}`);
+  }
   return { ...(token ? { token } : {}), ...(code ? { code } : {}) };
 }
 

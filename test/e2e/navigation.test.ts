@@ -112,5 +112,42 @@ describe('layout and navigation', () => {
         await context.close();
       }
     });
+
+    it(`keeps the open registry, repository, tag and platform across a reload, and open folders across registries, at ${size.width}×${size.height}`, async () => {
+      const { context, page } = await openPage(size);
+      try {
+        await page.goto(serve.url);
+        // Through the tree's folders this time, no filter.
+        await page.locator(`[data-registry="${registry.host}"] .registry-button`).click();
+        await page.locator('.repositories [role="treeitem"]:has(.row-label[title="platform-engineering"])').click();
+        await page.locator('.repositories [role="treeitem"]:has(.row-label[title="platform-engineering/observability"])').click();
+        await page.locator(`[data-repository="${LONG_REPO}"]`).click();
+        await page.locator(`[data-tag="${LONG_TAG}"]`).click();
+        await page.locator('[data-platform="linux/arm/v7"]').click();
+        await expect.poll(() => page.locator('.facts').first().textContent()).toContain('(linux/arm/v7)');
+        // The session token left the address bar at the first load and never comes back.
+        expect(page.url()).not.toContain(serve.token);
+
+        await page.reload();
+        await expect.poll(() => page.locator('.image .pane-header h2').textContent()).toBe(`${LONG_REPO}:${LONG_TAG}`);
+        expect(await page.locator(`[data-registry="${registry.host}"] .registry-button`).getAttribute('aria-pressed')).toBe('true');
+        await expect.poll(() => page.locator(`[data-repository="${LONG_REPO}"]`).getAttribute('class')).toContain('selected');
+        await expect.poll(() => page.locator(`[data-tag="${LONG_TAG}"]`).getAttribute('class')).toContain('selected');
+        await expect.poll(() => page.locator('[data-platform="linux/arm/v7"]').getAttribute('class')).toBe('selected');
+        await expect.poll(() => page.locator('.facts').first().textContent()).toContain('(linux/arm/v7)');
+        expect(page.url()).not.toContain(serve.token);
+
+        // A folder opened in one registry is still open after a look at another.
+        await page.locator(`[data-registry="${rig.registry.host}"] .registry-button`).click();
+        await page.locator('.repositories [role="treeitem"]:has(.row-label[title="fixtures"])').click();
+        await expect.poll(() => page.locator(`[data-repository="${rig.fixtures.multi.repo}"]`).count()).toBe(1);
+        await page.locator(`[data-registry="${registry.host}"] .registry-button`).click();
+        await expect.poll(() => page.locator(`[data-repository="${LONG_REPO}"]`).count()).toBe(1);
+        await page.locator(`[data-registry="${rig.registry.host}"] .registry-button`).click();
+        await expect.poll(() => page.locator(`[data-repository="${rig.fixtures.multi.repo}"]`).count()).toBe(1);
+      } finally {
+        await context.close();
+      }
+    });
   }
 });

@@ -20,6 +20,13 @@ describe('takeCredentialFromUrl', () => {
 
     expect(takeCredentialFromUrl()).toEqual({});
   });
+
+  it('keeps the rest of the fragment (what is open) and drops only the credential', () => {
+    window.history.replaceState(null, '', `/#registry=r.example&token=${'d'.repeat(48)}&tag=1.0`);
+    expect(takeCredentialFromUrl()).toEqual({ token: 'd'.repeat(48) });
+    expect(window.location.href).not.toContain('d'.repeat(48));
+    expect(window.location.hash).toBe('#registry=r.example&tag=1.0');
+  });
 });
 
 describe('eventStreamParser', () => {

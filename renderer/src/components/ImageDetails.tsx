@@ -81,12 +81,21 @@ function ServedWarnings({ warnings }: { warnings: string[] }) {
 const TABS = ['layers', 'config', 'history', 'referrers', 'manifest'] as const;
 type Tab = (typeof TABS)[number];
 
-export function ImageDetails({ registry, repository, tag, onSignIn }: { registry: string; repository: string; tag: string; onSignIn?: () => void }) {
-  const [platform, setPlatform] = useState<string | undefined>();
+export function ImageDetails({ registry, repository, tag, platform, onPlatform, onSignIn }: {
+  registry: string;
+  repository: string;
+  tag: string;
+  /** The picked platform (kept by the app, in the URL); the first one when none is, or when the image has no such platform. */
+  platform?: string | undefined;
+  onPlatform: (platform: string) => void;
+  onSignIn?: () => void;
+}) {
+  const setPlatform = onPlatform;
   const [tab, setTab] = useState<Tab>('layers');
   const [showIndex, setShowIndex] = useState(false);
   const top = useCall('image.get', { registry, repository, reference: tag });
-  const chosenPlatform = platform ?? (top.data?.platforms[0] ? formatPlatformRef(top.data.platforms[0]) : undefined);
+  const platformNames = (top.data?.platforms ?? []).map(formatPlatformRef);
+  const chosenPlatform = platform && platformNames.includes(platform) ? platform : platformNames[0];
   const detail = useCall('image.get', top.data && top.data.platforms.length && chosenPlatform ? { registry, repository, reference: top.data.digest, platform: chosenPlatform } : undefined);
   const shown = top.data?.platforms.length ? detail : top;
   const image = shown.data?.image;

@@ -15,7 +15,7 @@ export interface Row {
 }
 
 /** Repositories as a tree of path segments; a filter shows matching repositories flat. */
-export function rows(names: string[], open: Set<string>, filter: string): Row[] {
+export function rows(names: string[], open: ReadonlySet<string>, filter: string): Row[] {
   if (filter) return names.filter((n) => n.includes(filter)).map((n) => ({ path: n, label: n, depth: 0, leaf: true, folder: false }));
   const out: Row[] = [];
   const seen = new Set<string>();
@@ -36,7 +36,7 @@ export function rows(names: string[], open: Set<string>, filter: string): Row[] 
 }
 
 /** Where Left and Right go in the tree: open or close a folder, or step to its first child or its parent. */
-export function treeKey(visible: Row[], index: number, key: string, expanded: Set<string>): { toggle?: string; move?: number } | undefined {
+export function treeKey(visible: Row[], index: number, key: string, expanded: ReadonlySet<string>): { toggle?: string; move?: number } | undefined {
   const row = visible[index];
   if (!row) return undefined;
   if (key === 'ArrowRight' && row.folder) return expanded.has(row.path) ? { move: index + 1 } : { toggle: row.path };
@@ -108,8 +108,11 @@ function RegistryState({ registry, host, error, wantsSignIn, hasOpened, onRetry,
   );
 }
 
-export function Repositories({ registry, selected, onSelect, onSignIn }: {
+export function Repositories({ registry, selected, onSelect, onSignIn, expanded, onExpandedChange }: {
   registry: string;
+  /** Open folders: kept by the app, so they stay open when another registry is looked at meanwhile. */
+  expanded: ReadonlySet<string>;
+  onExpandedChange: (expanded: Set<string>) => void;
   selected?: string | undefined;
   onSelect: (repository: string) => void;
   onSignIn?: (() => void) | undefined;
@@ -127,7 +130,6 @@ export function Repositories({ registry, selected, onSelect, onSignIn }: {
     onSelect(repository);
   };
   const [filter, setFilter] = useState('');
-  const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [typed, setTyped] = useState('');
   const [cursor, setCursor] = useState<string | undefined>();
   // Registries without a catalog (Docker Hub, GHCR, most clouds) show what was opened by name.
@@ -136,7 +138,7 @@ export function Repositories({ registry, selected, onSelect, onSignIn }: {
   const noCatalog = Boolean(catalog.error) && catalog.data === undefined;
   const visible = useMemo(() => rows(names, expanded, filter.trim()), [names, expanded, filter]);
   const active = cursor === undefined ? -1 : visible.findIndex((r) => rowKey(r) === cursor);
-  const toggle = (path: string) => setExpanded((o) => toggled(o, path));
+  const toggle = (path: string) => onExpandedChange(toggled(expanded, path));
   const activate = (row: Row) => {
     setCursor(rowKey(row));
     if (row.folder) toggle(row.path);
