@@ -6,6 +6,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { ImageDetails } from './components/ImageDetails';
 import { Repositories } from './components/Repositories';
 import { Sidebar } from './components/Sidebar';
+import { SkipLinks } from './components/SkipLinks';
 import { Tags } from './components/Tags';
 import { Watched } from './components/Watched';
 import { readOpenState, writeOpenState } from './url-state';
@@ -57,6 +58,7 @@ export function App() {
   });
   return (
     <div className="app">
+      <SkipLinks />
       <div className="side">
         <ErrorBoundary label="Registries" className="sidebar">
           <Sidebar

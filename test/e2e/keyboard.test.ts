@@ -86,8 +86,10 @@ describe('keyboard navigation', () => {
     await page.goto(serve.url);
     await expect.poll(() => page.locator(`[data-registry="${host}"]`).count()).toBe(1);
 
-    // The registries are one tab stop after "+": the arrow keys move along them, Enter chooses.
-    expect(await pressUntil('Tab', (f) => f.name.includes('Docker Hub'), 'the registry list', 2)).toEqual(['Add a registry', expect.stringContaining('Docker Hub')]);
+    // The skip links come first (navigation.test follows them); the registries are one tab stop after "+": the arrow keys move along them, Enter chooses.
+    expect(await pressUntil('Tab', (f) => f.name.includes('Docker Hub'), 'the registry list', 6)).toEqual([
+      'Skip to registries', 'Skip to repositories', 'Skip to tags', 'Skip to image', 'Add a registry', expect.stringContaining('Docker Hub'),
+    ]);
     await page.keyboard.press('ArrowDown');
     expect((await focused()).name).toContain(host);
     await page.keyboard.press('Enter');

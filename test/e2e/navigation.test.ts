@@ -149,5 +149,40 @@ describe('layout and navigation', () => {
         await context.close();
       }
     });
+
+    it(`skip links move the focus to each pane, at ${size.width}×${size.height}`, async () => {
+      const { context, page } = await openPage(size);
+      try {
+        await page.goto(serve.url);
+        await openImage(page, registry.host, LONG_REPO, LONG_TAG);
+        const focusedName = (): Promise<string> =>
+          page.evaluate('(() => { const el = document.activeElement; return el ? (el.getAttribute("aria-label") || el.textContent || "").trim().slice(0, 40) : ""; })()');
+        const skips: Array<[string, string]> = [
+          ['Skip to registries', registry.host],
+          ['Skip to repositories', 'Repository tree'],
+          ['Skip to tags', 'Tag list'],
+          ['Skip to image', 'Image'],
+        ];
+        for (const [index, [link, lands]] of skips.entries()) {
+          // A fresh start of the tab order each time (the URL reopens the same image).
+          await page.reload();
+          await expect.poll(() => page.locator('table.platforms tbody tr').count()).toBe(3);
+          for (let i = 0; i <= index; i++) await page.keyboard.press('Tab');
+          expect(await focusedName()).toBe(link);
+          // Out of sight until focused, then in view.
+          const box = await page.locator('.skip-links').boundingBox();
+          expect(box!.width).toBeGreaterThan(100);
+          if (index === 1 && size.width === 1024) await page.screenshot({ path: join(SHOTS, 'skip-links.png') });
+          await page.keyboard.press('Enter');
+          expect(await focusedName()).toContain(lands);
+        }
+        // From the image pane, the next stop is its first control.
+        await page.keyboard.press('Tab');
+        expect(await focusedName()).toBe('☆ Watch');
+        expect(await page.locator('.skip-links').boundingBox().then((b) => b!.width)).toBeLessThanOrEqual(1);
+      } finally {
+        await context.close();
+      }
+    });
   }
 });

@@ -35,7 +35,8 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
   const tags = useCall('tags.list', { registry, repository, fresh: true });
   const [filter, setFilter] = useState('');
   const [order, setOrder] = useState<TagOrder>('version');
-  const [picked, setPicked] = useState<Set<string>>(new Set());
+  // The open tag starts picked (as a click on it does), so Copy to… works after a reload.
+  const [picked, setPicked] = useState<Set<string>>(() => new Set(selected ? [selected] : []));
   const [cursor, setCursor] = useState<string | undefined>(selected);
   const sorted = useMemo(() => orderTags(tags.data?.tags ?? [], order), [tags.data, order]);
   const list = useMemo(() => {
