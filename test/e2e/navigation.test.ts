@@ -184,5 +184,53 @@ describe('layout and navigation', () => {
         await context.close();
       }
     });
+
+    for (const scheme of ['light', 'dark'] as const) {
+      it(`tells the open row, picked rows and the keyboard cursor apart in the tag list and the tree, ${scheme}, at ${size.width}×${size.height}`, async () => {
+        const { context, page } = await openPage(size, scheme);
+        try {
+          const [open, picked, cursor, plain] = rig.manyTags.tags.slice().sort();
+          await page.goto(serve.url);
+          await page.locator(`[data-registry="${rig.registry.host}"] .registry-button`).click();
+          await page.getByLabel('Filter repositories').fill(rig.manyTags.repo);
+          await page.locator(`[data-repository="${rig.manyTags.repo}"]`).click();
+          await page.locator(`[data-tag="${open}"]`).click();
+          await page.locator(`[data-tag="${picked}"]`).click({ modifiers: ['Control'] });
+          await page.keyboard.press('ArrowDown');
+          await expect.poll(() => page.locator(`.virtual-row.active [data-tag="${cursor}"]`).count()).toBe(1);
+          const look = (tag: string): Promise<{ background: string; color: string; outline: string; mark: string }> => page.evaluate(`(() => {
+            const row = document.querySelector('[data-tag="${tag}"]');
+            const style = getComputedStyle(row);
+            return { background: style.backgroundColor, color: style.color, outline: style.outlineStyle, mark: getComputedStyle(row, '::before').content };
+          })()`);
+          const [o, p, c, n] = await Promise.all([open!, picked!, cursor!, plain!].map(look));
+          // Three backgrounds (or marks) that differ, and the cursor framed.
+          expect(new Set([o.background, p.background, n.background]).size).toBe(3);
+          expect(o.color).not.toBe(n.color);
+          expect(p.mark).toBe('"✓"');
+          expect(n.mark).not.toBe('"✓"');
+          expect(c.outline).toBe('dashed');
+          expect(c.background).toBe(n.background);
+          expect(o.outline).toBe('none');
+
+          // The tree: the open repository filled, the cursor framed.
+          await page.getByLabel('Filter repositories').fill('');
+          await page.locator('.repositories [role="treeitem"]:has(.row-label[title="fixtures"])').click();
+          await expect.poll(() => page.locator('.tree-row.selected').count()).toBe(1);
+          await page.keyboard.press('ArrowDown');
+          const tree = await page.evaluate(`(() => {
+            const open = document.querySelector('.tree-row.selected');
+            const cursor = document.querySelector('.repositories .virtual-row.active .tree-row');
+            return { same: open === cursor, open: getComputedStyle(open).backgroundColor, cursor: getComputedStyle(cursor).outlineStyle };
+          })()`) as { same: boolean; open: string; cursor: string };
+          expect(tree.same).toBe(false);
+          expect(tree.open).toBe(o.background);
+          expect(tree.cursor).toBe('dashed');
+          if (size.width === 1024) await page.screenshot({ path: join(SHOTS, `rows-${scheme}.png`) });
+        } finally {
+          await context.close();
+        }
+      });
+    }
   }
 });
