@@ -143,7 +143,7 @@ describe('keyboard navigation', () => {
     await expect.poll(() => page.locator('table.platforms tbody tr').count()).toBe(3);
 
     // The platforms are one tab stop: Down moves along them, Enter chooses one, and its layers show.
-    expect(await pressUntil('Tab', named('linux/amd64'), 'the platforms')).toEqual(['☆ Watch', 'Copy digest', 'linux/amd64']);
+    expect(await pressUntil('Tab', named('linux/amd64'), 'the platforms')).toEqual(['☆ Watch', 'Copy digest', 'Copy pull command', 'Copy pull command by digest', 'linux/amd64']);
     await page.keyboard.press('ArrowDown');
     expect((await focused()).name).toBe('linux/arm64/v8');
     await page.keyboard.press('Enter');

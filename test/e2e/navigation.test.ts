@@ -41,6 +41,14 @@ afterAll(async () => {
   await registry?.stop();
 });
 
+/** How a tag row looks: its colours, its outline and the mark before its name. */
+interface Look {
+  background: string;
+  color: string;
+  outline: string;
+  mark: string;
+}
+
 /** A page of its own (no state left from another test), at `size`, that may use the clipboard. */
 async function openPage(size: { width: number; height: number }, colorScheme: 'light' | 'dark' = 'light'): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: size, colorScheme });
@@ -198,12 +206,12 @@ describe('layout and navigation', () => {
           await page.locator(`[data-tag="${picked}"]`).click({ modifiers: ['Control'] });
           await page.keyboard.press('ArrowDown');
           await expect.poll(() => page.locator(`.virtual-row.active [data-tag="${cursor}"]`).count()).toBe(1);
-          const look = (tag: string): Promise<{ background: string; color: string; outline: string; mark: string }> => page.evaluate(`(() => {
+          const look = (tag: string): Promise<Look> => page.evaluate(`(() => {
             const row = document.querySelector('[data-tag="${tag}"]');
             const style = getComputedStyle(row);
             return { background: style.backgroundColor, color: style.color, outline: style.outlineStyle, mark: getComputedStyle(row, '::before').content };
           })()`);
-          const [o, p, c, n] = await Promise.all([open!, picked!, cursor!, plain!].map(look));
+          const [o, p, c, n] = (await Promise.all([open!, picked!, cursor!, plain!].map(look))) as [Look, Look, Look, Look];
           // Three backgrounds (or marks) that differ, and the cursor framed.
           expect(new Set([o.background, p.background, n.background]).size).toBe(3);
           expect(o.color).not.toBe(n.color);
@@ -232,5 +240,76 @@ describe('layout and navigation', () => {
         }
       });
     }
+
+    it(`copies the pull command from the image and from the tag context menu, which works with the keyboard, at ${size.width}×${size.height}`, async () => {
+      const { context, page } = await openPage(size);
+      try {
+        const clipboard = (): Promise<string> => page.evaluate('navigator.clipboard.readText()');
+        const byTag = `docker pull ${registry.host}/${LONG_REPO}:${LONG_TAG}`;
+        await page.goto(serve.url);
+        await openImage(page, registry.host, LONG_REPO, LONG_TAG);
+        // The image pane: by tag, and pinned to the digest.
+        await page.getByRole('button', { name: 'Copy pull command', exact: true }).click();
+        await expect.poll(clipboard).toBe(byTag);
+        await page.getByRole('button', { name: 'Copy pull command by digest' }).click();
+        await expect.poll(clipboard).toBe(`docker pull ${registry.host}/${LONG_REPO}@${digest}`);
+
+        // Right click on a tag: the menu, then its pull command on the clipboard.
+        await page.evaluate('navigator.clipboard.writeText("")');
+        await page.locator('[data-tag="1.0"]').click({ button: 'right' });
+        const menu = page.getByRole('menu', { name: 'Tag 1.0' });
+        await expect.poll(() => menu.count()).toBe(1);
+        expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Copy pull command', 'Copy to…', 'Watch…', 'Copy digest']);
+        if (size.width === 1024) await page.screenshot({ path: join(SHOTS, 'tag-menu.png') });
+        await menu.getByRole('menuitem', { name: 'Copy pull command' }).click();
+        await expect.poll(clipboard).toBe(`docker pull ${registry.host}/${LONG_REPO}:1.0`);
+        expect(await menu.count()).toBe(0);
+
+        // The keyboard: Shift+F10 on the cursor's row, the first item focused, Down to "Copy digest", Enter.
+        const list = page.getByRole('listbox', { name: 'Tag list' });
+        await list.focus();
+        await page.keyboard.press('Home');
+        await expect.poll(() => page.locator(`.virtual-row.active [data-tag="${LONG_TAG}"]`).count()).toBe(1);
+        await page.keyboard.press('Shift+F10');
+        const keyMenu = page.getByRole('menu', { name: `Tag ${LONG_TAG}` });
+        await expect.poll(() => keyMenu.count()).toBe(1);
+        expect(await page.evaluate('document.activeElement.textContent')).toBe('Copy pull command');
+        for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+        expect(await page.evaluate('document.activeElement.textContent')).toBe('Copy digest');
+        await page.keyboard.press('Enter');
+        await expect.poll(clipboard).toBe(digest);
+        expect(await keyMenu.count()).toBe(0);
+        expect(await page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe('Tag list');
+
+        // The ContextMenu key opens it too; Escape closes it and the focus is back on the list.
+        await page.keyboard.press('ContextMenu');
+        await expect.poll(() => keyMenu.count()).toBe(1);
+        await page.keyboard.press('Escape');
+        expect(await keyMenu.count()).toBe(0);
+        expect(await page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe('Tag list');
+
+        // Copy to… opens the copy dialog for that tag; Watch… the watch form.
+        await page.keyboard.press('Shift+F10');
+        await page.keyboard.press('ArrowDown');
+        await page.keyboard.press('Enter');
+        const dialog = page.getByRole('dialog', { name: 'Copy image' });
+        await expect.poll(() => dialog.count()).toBe(1);
+        await page.keyboard.press('Escape');
+        expect(await dialog.count()).toBe(0);
+        await list.focus();
+        await page.keyboard.press('Shift+F10');
+        await page.keyboard.press('ArrowDown');
+        await page.keyboard.press('ArrowDown');
+        await page.keyboard.press('Enter');
+        const watch = page.getByRole('dialog', { name: 'Watch settings' });
+        await expect.poll(() => watch.count()).toBe(1);
+        await page.keyboard.press('Escape');
+        expect(await watch.count()).toBe(0);
+        const width = await pageWidth(page);
+        expect(width.scroll).toBeLessThanOrEqual(width.inner);
+      } finally {
+        await context.close();
+      }
+    });
   }
 });

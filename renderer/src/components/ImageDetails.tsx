@@ -3,12 +3,25 @@ import type { AttestationView } from '../../../shared/contract';
 import { displayDigest, formatPlatformRef, humanBytes } from '../../../shared/format';
 import { useCall } from '../api';
 import { moveInGroup } from '../keyboard';
+import { pullCommand } from '../pull-command';
 import { ErrorView } from './ErrorView';
 import { WatchButton } from './WatchForm';
 
-function CopyButton({ text, label }: { text: string; label: string }) {
+function CopyButton({ text, label, caption = 'Copy' }: { text: string; label: string; caption?: string }) {
   const [done, setDone] = useState(false);
-  return <button className="small" aria-label={label} onClick={() => { void navigator.clipboard?.writeText(text).then(() => setDone(true)); }}>{done ? 'Copied' : 'Copy'}</button>;
+  return <button className="small" aria-label={label} title={text} onClick={() => { void navigator.clipboard?.writeText(text).then(() => setDone(true)); }}>{done ? 'Copied' : caption}</button>;
+}
+
+/** `docker pull` for this image by its tag, and pinned to its digest. */
+function PullCommand({ registry, repository, tag, digest }: { registry: string; repository: string; tag: string; digest: string }) {
+  const byTag = pullCommand(registry, repository, { tag });
+  return (
+    <span className="copyable">
+      <code title={byTag}>{byTag}</code>
+      <CopyButton text={byTag} label="Copy pull command" />
+      <CopyButton text={pullCommand(registry, repository, { digest })} label="Copy pull command by digest" caption="@digest" />
+    </span>
+  );
 }
 
 function Copyable({ text }: { text: string }) {
@@ -114,6 +127,7 @@ export function ImageDetails({ registry, repository, tag, platform, onPlatform, 
       <ServedWarnings warnings={[...new Set([...(data.warnings ?? []), ...(shown !== top ? shown.data?.warnings ?? [] : [])])]} />
       <dl className="facts">
         <dt>Digest</dt><dd><Copyable text={data.digest} /></dd>
+        <dt>Pull</dt><dd><PullCommand registry={registry} repository={repository} tag={tag} digest={data.digest} /></dd>
         <dt>Media type</dt><dd>{data.mediaType}</dd>
         <dt>Image size</dt><dd>{image ? `${humanBytes(image.totalSize)}${data.platforms.length ? ` (${chosenPlatform})` : ''}` : pending}</dd>
         <dt>Created</dt><dd>{config?.created ? new Date(config.created).toLocaleString() : pending}</dd>

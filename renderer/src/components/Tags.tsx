@@ -1,11 +1,15 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type MouseEvent } from 'react';
 import { sortTagsByVersion } from '../../../shared/versions';
-import { useCall } from '../api';
+import { api, useCall } from '../api';
 import { countLabel } from '../labels';
+import { pullCommand } from '../pull-command';
 import { toggled } from '../sets';
+import { ContextMenu, type MenuPlace } from './ContextMenu';
 import { ErrorView, RefreshButton, RefreshFailed } from './ErrorView';
 import { DRAG_TYPE, type DraggedImage } from './Sidebar';
 import { VirtualList } from './VirtualList';
+import { Popover, WatchForm } from './WatchForm';
 
 export type TagOrder = 'name' | 'version';
 
@@ -59,6 +63,34 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
   };
   const selection = (tag: string): string[] => (picked.has(tag) ? [...picked] : [tag]);
 
+  // The context menu (right click, the ContextMenu key, Shift+F10) and the watch form it opens.
+  const client = useQueryClient();
+  const [menu, setMenu] = useState<{ tag: string; place: MenuPlace } | undefined>();
+  const [watching, setWatching] = useState<{ tag: string; place: MenuPlace } | undefined>();
+  const [menuError, setMenuError] = useState<unknown>();
+  const watches = useCall('watch.list', {}, { staleTime: Infinity });
+  const menuAtRow = (tag: string) => {
+    const row = document.querySelector(`.tags [data-tag="${CSS.escape(tag)}"]`)?.getBoundingClientRect();
+    setMenu({ tag, place: row ? { x: row.left + 24, y: row.bottom } : { x: 0, y: 0 } });
+  };
+  const copyText = (text: string) => navigator.clipboard.writeText(text).catch((err: unknown) => setMenuError(err));
+  const copyDigest = async (tag: string) => {
+    const request = { registry, repository, reference: tag };
+    try {
+      // The image view's own query: from the cache when the tag was opened.
+      const image = await client.fetchQuery({ queryKey: ['image.get', request], queryFn: ({ signal }) => api.call('image.get', request, { signal }), staleTime: 30_000 });
+      await copyText(image.digest);
+    } catch (err) {
+      setMenuError(err);
+    }
+  };
+  const menuItems = (tag: string) => [
+    { label: 'Copy pull command', run: () => void copyText(pullCommand(registry, repository, { tag })) },
+    { label: selection(tag).length > 1 ? `Copy ${selection(tag).length} tags to…` : 'Copy to…', run: () => onCopy({ registry, repository, tags: selection(tag) }) },
+    { label: 'Watch…', run: () => setWatching({ tag, place: menu?.place ?? { x: 0, y: 0 } }) },
+    { label: 'Copy digest', run: () => void copyDigest(tag) },
+  ];
+
   const state = tags.isLoading
     ? <div className="muted list-state">Loading tags…</div>
     : tags.error && !tags.data
@@ -84,6 +116,17 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
           {picked.size > 1 ? `Copy ${picked.size} tags…` : 'Copy to…'}
         </button>
       </div>
+      {menuError !== undefined && <ErrorView error={menuError} onRetry={() => setMenuError(undefined)} />}
+      <div className="list-frame" onContextMenu={(e) => {
+        e.preventDefault();
+        const row = (e.target as HTMLElement).closest<HTMLElement>('[data-tag]');
+        const tag = row?.dataset.tag ?? cursor;
+        if (!tag) return;
+        setCursor(tag);
+        // From the keyboard the event comes to the list itself: the menu opens at the cursor's row.
+        if (row) setMenu({ tag, place: { x: e.clientX, y: e.clientY } });
+        else menuAtRow(tag);
+      }}>
       <VirtualList
         label="Tag list"
         items={list}
@@ -93,8 +136,9 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
         onActiveChange={(i) => setCursor(list[i])}
         onOpen={(i) => open(list[i]!)}
         onKey={(key, i) => {
-          if (key !== ' ') return false;
-          toggle(list[i]!);
+          if (key === 'ContextMenu' || key === 'Shift+F10') menuAtRow(list[i]!);
+          else if (key === ' ') toggle(list[i]!);
+          else return false;
           return true;
         }}
         isSelected={(tag) => tag === selected}
@@ -115,6 +159,15 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
           </div>
         )}
       />
+      </div>
+      {menu && <ContextMenu label={`Tag ${menu.tag}`} place={menu.place} items={menuItems(menu.tag)} onClose={() => setMenu(undefined)} />}
+      {watching && (
+        <div className="menu-anchor" style={{ left: Math.max(4, Math.min(watching.place.x, window.innerWidth - 330)), top: watching.place.y }}>
+          <Popover label="Watch settings" onClose={() => setWatching(undefined)}>
+            <WatchForm image={{ registry, repository, tag: watching.tag }} existing={watches.data?.find((w) => w.registry === registry && w.repository === repository && w.tag === watching.tag)} onDone={() => setWatching(undefined)} />
+          </Popover>
+        </div>
+      )}
     </section>
   );
 }

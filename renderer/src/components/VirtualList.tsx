@@ -26,7 +26,7 @@ export function VirtualList<T>({ items, rowHeight, render, label, role = 'listbo
   active?: number | undefined;
   onActiveChange?: (index: number) => void;
   onOpen?: (index: number) => void;
-  /** Other keys (Space, ArrowLeft/Right in a tree); true when handled. */
+  /** Other keys (Space, ArrowLeft/Right in a tree, ContextMenu, `Shift+F10`); true when handled. */
   onKey?: (key: string, index: number) => boolean;
   isSelected?: (item: T) => boolean;
   aria?: (item: T) => RowAria;
@@ -82,7 +82,7 @@ export function VirtualList<T>({ items, rowHeight, render, label, role = 'listbo
     } else if (e.key === 'Enter' && cursor !== undefined && onOpen) {
       e.preventDefault();
       onOpen(cursor);
-    } else if (cursor !== undefined && onKey?.(e.key, cursor)) {
+    } else if (cursor !== undefined && onKey?.(e.shiftKey && e.key === 'F10' ? 'Shift+F10' : e.key, cursor)) {
       e.preventDefault();
     }
   };

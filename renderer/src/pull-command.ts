@@ -1,0 +1,12 @@
+/** Docker Hub's names for itself: its images are written without a host, as Docker does. */
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+
+/**
+ * `docker pull …` for an image, as Docker Desktop writes it: Docker Hub images in Docker's short
+ * form (`nginx:1.27`, `user/app:1.0`), every other registry with its host (`ghcr.io/org/app:1.0`);
+ * by tag, or pinned to a digest (`…@sha256:…`).
+ */
+export function pullCommand(registry: string, repository: string, ref: { tag: string } | { digest: string }): string {
+  const name = DOCKER_HUB.has(registry.toLowerCase()) ? repository.replace(/^library\/(?=[^/]+$)/, '') : `${registry}/${repository}`;
+  return `docker pull ${name}${'digest' in ref ? `@${ref.digest}` : `:${ref.tag}`}`;
+}
