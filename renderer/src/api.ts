@@ -6,9 +6,11 @@
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import type { Channel, CopyJobView, RequestOf, ResponseOf } from '../../shared/contract';
+import { createJobWitness, mergeJobs } from './job-views';
 import { createApi } from './transport';
 
 export const api = createApi();
+const jobWitness = createJobWitness();
 
 export function useCall<C extends Channel>(channel: C, request: RequestOf<C> | undefined, options: Partial<UseQueryOptions<ResponseOf<C>>> = {}) {
   return useQuery<ResponseOf<C>>({
@@ -38,34 +40,19 @@ export function useAction<C extends Channel>(channel: C, invalidates: readonly C
   });
 }
 
-/**
- * Of two views of one job, the newer (higher version) wins: an answer to `copy.list` asked before a
- * job finished may arrive after the event that says it finished, and must not take the card back.
- * The list decides which jobs exist (cleared ones go), except running jobs it has not seen yet.
- */
-export function mergeJobs(held: readonly CopyJobView[], incoming: readonly CopyJobView[], listed: boolean): CopyJobView[] {
-  const byId = new Map<string, CopyJobView>();
-  for (const job of listed ? held.filter((j) => j.state === 'running') : held) byId.set(job.id, job);
-  for (const job of incoming) {
-    const mine = held.find((j) => j.id === job.id);
-    byId.set(job.id, mine && mine.version > job.version ? mine : job);
-  }
-  // Newest first, whatever order they arrived in.
-  return [...byId.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id));
-}
-
 /** Keeps `copy.list` current from `copy.updated` events, and asks again after the event stream reconnects. */
 export function useCopyJobs(): CopyJobView[] {
   const client = useQueryClient();
   const key = ['copy.list', {}];
   const jobs = useQuery<CopyJobView[]>({
     queryKey: key,
-    queryFn: async ({ signal }) => mergeJobs(client.getQueryData<CopyJobView[]>(key) ?? [], await api.call('copy.list', {}, { signal }), true),
+    queryFn: ({ signal }) => jobWitness.list(() => api.call('copy.list', {}, { signal }), () => client.getQueryData<CopyJobView[]>(key) ?? []),
     staleTime: Infinity,
   });
   useEffect(() => {
     const stopUpdates = api.on('copy.updated', (job) => {
-      client.setQueryData<CopyJobView[]>(['copy.list', {}], (old = []) => mergeJobs(old, [job], false));
+      jobWitness.saw(job.id);
+      client.setQueryData<CopyJobView[]>(['copy.list', {}], (old = []) => mergeJobs(old, [job]));
     });
     // Updates sent while the event stream was down are lost: ask for the list again.
     const stopReconnects = api.onReconnect(() => void client.invalidateQueries({ queryKey: ['copy.list'] }));
