@@ -100,6 +100,25 @@ export interface ImageView {
   warnings?: string[];
 }
 
+/** What the tag list shows beside a tag: read lazily for the rows in view. */
+export interface TagDetailView {
+  tag: string;
+  digest: string;
+  mediaType: string;
+  /** `os/arch[/variant]` of each image (one for a single image; attestations left out). */
+  platforms: string[];
+  /** What an image weighs (config and layers); for an index the smallest and largest platform (absent when none could be read). */
+  size?: { min: number; max: number };
+  /** The image config's `created` (for an index, its first platform's), as the registry wrote it. */
+  created?: string;
+}
+
+/** One tag's details, or why they could not be read (the other tags are unaffected). */
+export type TagDetailResult = TagDetailView | { tag: string; error: WireError };
+
+/** The most tags one `tags.details` call reads: a screenful or two, never a whole repository. */
+export const MAX_TAG_DETAILS = 50;
+
 export interface CopyJobView {
   id: string;
   source: string;
@@ -152,6 +171,11 @@ export const CHANNELS = {
   // fresh: read the registry, not the engine's short-lived cache (the UI keeps its own and refreshes on request).
   'catalog.list': { request: z.object({ registry: host, fresh: z.boolean().optional() }), response: null as unknown as { repositories: string[] } },
   'tags.list': { request: z.object({ registry: host, repository, fresh: z.boolean().optional() }), response: null as unknown as { tags: string[] } },
+  /** Digest, platforms, size and age of a few tags (the rows in view); a tag that cannot be read answers its own error. */
+  'tags.details': {
+    request: z.object({ registry: host, repository, tags: z.array(reference).min(1).max(MAX_TAG_DETAILS) }),
+    response: null as unknown as { details: TagDetailResult[] },
+  },
   'image.get': { request: Target.extend({ platform: platform.optional() }), response: null as unknown as ImageView },
   'image.referrers': {
     request: z.object({ registry: host, repository, digest: z.string().min(1).max(200) }),

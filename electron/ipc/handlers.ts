@@ -21,6 +21,7 @@ import type { SettingsFile } from '../settings/settings-file';
 import { createUpdateService, type UpdateService } from '../update-service';
 import { createCopyJobs, type CopyJobs } from './copy-jobs';
 import { imageView } from './image-view';
+import { tagDetails } from './tag-details';
 import { checkRegistryAnswers } from './registry-check';
 import { blobTarget, manifestTarget, repositoryTarget } from './targets';
 
@@ -181,6 +182,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     },
     'catalog.list': async (r, signal) => ({ repositories: await client.catalog(parseRegistryHost(r.registry), { signal, ...(r.fresh ? { fresh: true } : {}) }) }),
     'tags.list': async (r, signal) => ({ tags: await client.tags(repositoryTarget(r), { signal, ...(r.fresh ? { fresh: true } : {}) }) }),
+    'tags.details': async (r, signal) => tagDetails(client, r, signal),
     'image.get': async (r, signal) => imageView(client, { ...r, ...manifestTarget(r) }, signal),
     'image.referrers': async (r, signal) => {
       const found = await client.referrers(blobTarget(r), { signal });

@@ -22,7 +22,8 @@ async function imageSizeOf(client: RegistryClient, repo: { registry: string; rep
   }
 }
 
-async function platformViews(client: RegistryClient, repo: { registry: string; repository: string }, entries: PlatformEntry[], signal: AbortSignal): Promise<PlatformView[]> {
+/** Each platform of an index with what its image weighs; one read per platform, cached by digest. */
+export async function platformViews(client: RegistryClient, repo: { registry: string; repository: string }, entries: PlatformEntry[], signal: AbortSignal): Promise<PlatformView[]> {
   const sizes = new Map<string, number>();
   // Child manifests are small and cached by digest: the sizes cost one read per platform, once.
   await inParallel(entries, 8, async (p) => {
