@@ -1,10 +1,12 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState, type MouseEvent } from 'react';
+import { useQueries, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useMemo, useState, type MouseEvent } from 'react';
+import type { TagDetailResult } from '../../../shared/contract';
 import { sortTagsByVersion } from '../../../shared/versions';
 import { api, useCall } from '../api';
 import { countLabel } from '../labels';
 import { pullCommand } from '../pull-command';
 import { toggled } from '../sets';
+import { ageLabel, createDetailBatcher, failureLabel, isDetail, platformsLabel, sameDigestAs, shortDigest, sizeLabel } from '../tag-details';
 import { ContextMenu, type MenuPlace } from './ContextMenu';
 import { ErrorView, RefreshButton, RefreshFailed } from './ErrorView';
 import { DRAG_TYPE, type DraggedImage } from './Sidebar';
@@ -12,6 +14,34 @@ import { VirtualList } from './VirtualList';
 import { Popover, WatchForm } from './WatchForm';
 
 export type TagOrder = 'name' | 'version';
+
+/** Each tag in view asks its details; those asked in one render go as one call. */
+const detailBatcher = createDetailBatcher((registry, repository, tags, signal) =>
+  api.call('tags.details', { registry, repository, tags }, { signal }).then((r) => r.details));
+/** Details are kept this long: scrolling back shows them without asking again (Refresh reads them anew). */
+const DETAILS_STALE_MS = 5 * 60_000;
+
+/** How old the image is, beside the tag's name (the exact date in its tooltip). */
+function TagAge({ detail, now }: { detail: TagDetailResult | undefined; now: number }) {
+  const age = isDetail(detail) ? ageLabel(detail.created, now) : undefined;
+  return age ? <span className="tag-age" title={`Created ${age.exact}`}>{age.label}</span> : null;
+}
+
+/** Digest, platforms and size under a tag's name: columns that shrink, each whole in its tooltip. */
+function TagMeta({ detail }: { detail: TagDetailResult | undefined }) {
+  if (!detail) return <div className="tag-meta" aria-hidden="true" />;
+  if (!isDetail(detail)) {
+    return <div className="tag-meta tag-meta-error" title={`${detail.error.message}${detail.error.hint ? ` ${detail.error.hint}` : ''}`}>⚠ {failureLabel(detail.error.code)}</div>;
+  }
+  const size = sizeLabel(detail.size);
+  return (
+    <div className="tag-meta">
+      <span className="tag-digest" title={detail.digest}>{shortDigest(detail.digest)}</span>
+      <span className="tag-platforms" title={detail.platforms.join('\n')}>{platformsLabel(detail.platforms)}</span>
+      <span className="tag-size" title={detail.size ? `${detail.size.min === detail.size.max ? detail.size.max : `${detail.size.min}–${detail.size.max}`} bytes (config and layers)` : ''}>{size}</span>
+    </div>
+  );
+}
 
 /** Element Timing (Chromium) reports when the first rows were painted: the UI benchmark reads it. */
 const PAINT_TIMING = { elementtiming: 'tag-row' } as Record<string, string>;
@@ -49,6 +79,25 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
   }, [sorted, filter]);
   const active = cursor === undefined ? undefined : list.indexOf(cursor);
 
+  // Details for the rows in view only; cached per tag, so rows seen before show theirs at once.
+  const client = useQueryClient();
+  const [inView, setInView] = useState<[number, number]>([0, 0]);
+  const onVisibleChange = useCallback((first: number, last: number) => setInView([first, last]), []);
+  const visibleTags = list.slice(inView[0], inView[1]);
+  useQueries({
+    queries: visibleTags.map((tag) => ({
+      queryKey: ['tags.details', { registry, repository, tag }],
+      queryFn: ({ signal }: { signal: AbortSignal }) => detailBatcher.load(registry, repository, tag, signal),
+      staleTime: DETAILS_STALE_MS,
+    })),
+  });
+  const loaded = new Map<string, TagDetailResult>();
+  for (const [key, data] of client.getQueriesData<TagDetailResult>({ queryKey: ['tags.details', { registry, repository }] })) {
+    if (data) loaded.set((key[1] as { tag: string }).tag, data);
+  }
+  const same = sameDigestAs(loaded, sorted);
+  const [now] = useState(() => Date.now());
+
   const toggle = (tag: string) => setPicked((p) => toggled(p, tag));
   const open = (tag: string) => {
     setCursor(tag);
@@ -64,7 +113,6 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
   const selection = (tag: string): string[] => (picked.has(tag) ? [...picked] : [tag]);
 
   // The context menu (right click, the ContextMenu key, Shift+F10) and the watch form it opens.
-  const client = useQueryClient();
   const [menu, setMenu] = useState<{ tag: string; place: MenuPlace } | undefined>();
   const [watching, setWatching] = useState<{ tag: string; place: MenuPlace } | undefined>();
   const [menuError, setMenuError] = useState<unknown>();
@@ -130,7 +178,8 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
       <VirtualList
         label="Tag list"
         items={list}
-        rowHeight={28}
+        rowHeight={40}
+        onVisibleChange={onVisibleChange}
         empty={state}
         active={active !== undefined && active >= 0 ? active : undefined}
         onActiveChange={(i) => setCursor(list[i])}
@@ -155,7 +204,14 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
             }}
             onClick={(e) => click(tag, e)}
           >
-            <span className="row-label" title={tag}>{tag}</span>
+            <div className="tag-text">
+              <div className="tag-line">
+                <span className="row-label" title={tag}>{tag}</span>
+                {same.has(tag) && <span className="same-digest" title={`Same image (digest) as ${same.get(tag)!.join(', ')}`}>= {same.get(tag)![0]}</span>}
+                <TagAge detail={loaded.get(tag)} now={now} />
+              </div>
+              <TagMeta detail={loaded.get(tag)} />
+            </div>
           </div>
         )}
       />

@@ -17,7 +17,7 @@ export type RowAria = { 'aria-level'?: number; 'aria-expanded'?: boolean };
  * the page keys move; Enter opens the row. The cursor may be off screen, so
  * the list scrolls to it rather than focusing a row that may not exist.
  */
-export function VirtualList<T>({ items, rowHeight, render, label, role = 'listbox', active, onActiveChange, onOpen, onKey, isSelected, aria, empty }: {
+export function VirtualList<T>({ items, rowHeight, render, label, role = 'listbox', active, onActiveChange, onOpen, onKey, isSelected, aria, empty, onVisibleChange }: {
   items: readonly T[];
   rowHeight: number;
   render: (item: T, index: number, state: RowState) => ReactNode;
@@ -32,15 +32,24 @@ export function VirtualList<T>({ items, rowHeight, render, label, role = 'listbo
   aria?: (item: T) => RowAria;
   /** Shown inside the list's frame when there are no rows: loading, empty and error states keep the layout. */
   empty?: ReactNode;
+  /** The rows in view now (from `first` up to, not including, `last`; no margin): for reading what they show lazily. */
+  onVisibleChange?: (first: number, last: number) => void;
 }) {
   const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(600);
+  // Until the list is measured, rows are rendered for a guess of its height (but not reported as in view).
+  const [measured, setHeight] = useState<number>();
+  const height = measured ?? 600;
   const ref = useRef<HTMLDivElement | null>(null);
   const id = useId();
   const margin = 10;
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - margin);
   const last = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight) + margin);
   const cursor = active !== undefined && active < items.length ? active : undefined;
+  const firstInView = Math.min(items.length, Math.floor(scrollTop / rowHeight));
+  const lastInView = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight));
+  useEffect(() => {
+    if (measured !== undefined) onVisibleChange?.(firstInView, lastInView);
+  }, [measured, firstInView, lastInView, onVisibleChange]);
 
   useEffect(() => {
     const el = ref.current;
@@ -96,7 +105,7 @@ export function VirtualList<T>({ items, rowHeight, render, label, role = 'listbo
       tabIndex={0}
       ref={(el) => {
         ref.current = el;
-        if (el && el.clientHeight && el.clientHeight !== height) setHeight(el.clientHeight);
+        if (el && el.clientHeight && el.clientHeight !== measured) setHeight(el.clientHeight);
       }}
       {...(cursor !== undefined && cursor >= first && cursor < last ? { 'aria-activedescendant': rowId(cursor) } : {})}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
