@@ -63,7 +63,8 @@ describe("serve's token in the browser", () => {
       expect(page.url()).toBe(`${origin()}/`);
       await openRepository(page);
       await page.reload();
-      expect(page.url()).toBe(`${origin()}/`);
+      // What stays in the address bar is the open registry and repository, never the token.
+      expect(page.url()).toBe(`${origin()}/#registry=${encodeURIComponent(registry.host)}&repository=${encodeURIComponent(REPO)}`);
       await openRepository(page);
     } finally {
       await page.close();

@@ -64,6 +64,8 @@ async function openImage(page: Page, host: string, repository: string, tag: stri
   await page.locator(`[data-repository="${repository}"]`).click();
   await page.locator(`[data-tag="${tag}"]`).click();
   await expect.poll(() => page.locator('table.platforms tbody tr').count()).toBe(3);
+  // The first platform's layers come with its own manifest, after the index.
+  await expect.poll(() => page.locator('table.layers tbody tr').count()).toBeGreaterThan(0);
 }
 
 /** How far an element reaches past the right edge of another (≤ 0: inside), and whether its own content is cut. */
