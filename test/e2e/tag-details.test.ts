@@ -4,7 +4,8 @@
  * that shrink with the pane (no sideways page scroll), "= 2.0" beside `latest`
  * when they share a digest, a tag whose manifest is malformed says so in its
  * row; details are asked only for the rows in view, and scrolling back asks
- * nothing again (manifest reads counted at the fault proxy).
+ * nothing again, Refresh reads the rows in view again (manifest reads counted
+ * at the fault proxy).
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -136,7 +137,7 @@ describe('the tag list\'s details', () => {
     });
   }
 
-  it('asks details only for the rows in view, and scrolling back asks nothing again', async () => {
+  it('asks details only for the rows in view; scrolling back asks nothing again, Refresh does', async () => {
     const context = await browser.newContext({ viewport: SIZES[0], colorScheme: 'light' });
     try {
       const page = await context.newPage();
@@ -170,6 +171,11 @@ describe('the tag list\'s details', () => {
       await page.evaluate('document.readyState');
       expect(detailCalls).toBe(callsBefore);
       expect([...manifestReadsByTag(MANY).values()].every((n) => n === 1)).toBe(true);
+
+      // Refresh reads the listing anew, and the rows in view their details (tags may have moved).
+      await page.getByRole('button', { name: 'Refresh tags' }).click();
+      await expect.poll(() => top.map((tag) => manifestReadsByTag(MANY).get(tag))).toEqual(top.map(() => 2));
+      expect(manifestReadsByTag(MANY).get(bottom.find((tag) => !top.includes(tag))!)).toBe(1);
     } finally {
       await context.close();
     }

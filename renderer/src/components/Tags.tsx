@@ -1,5 +1,5 @@
 import { useQueries, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useMemo, useState, type MouseEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import type { TagDetailResult } from '../../../shared/contract';
 import { sortTagsByVersion } from '../../../shared/versions';
 import { api, useCall } from '../api';
@@ -96,6 +96,15 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
     if (data) loaded.set((key[1] as { tag: string }).tag, data);
   }
   const same = sameDigestAs(loaded, sorted);
+  // A listing read anew (Refresh, an update found) may have moved tags: the rows in view read their details again.
+  // The first listing seen for a repository is not a refresh.
+  const listedAt = useRef({ registry, repository, at: tags.dataUpdatedAt });
+  useEffect(() => {
+    const seen = listedAt.current;
+    listedAt.current = { registry, repository, at: tags.dataUpdatedAt };
+    const refreshed = seen.registry === registry && seen.repository === repository && seen.at !== 0 && seen.at !== tags.dataUpdatedAt;
+    if (refreshed) void client.invalidateQueries({ queryKey: ['tags.details', { registry, repository }] });
+  }, [tags.dataUpdatedAt, client, registry, repository]);
   const [now] = useState(() => Date.now());
 
   const toggle = (tag: string) => setPicked((p) => toggled(p, tag));
