@@ -88,7 +88,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
 
   const view = async (hostKey: string): Promise<RegistryView> => {
     const entry = registries().find(hostIs(hostKey));
-    const rate = client.transport.rateLimit(hostKey);
+    const rate = client.rateLimit(hostKey);
     return {
       host: hostKey,
       name: entry?.name ?? hostKey,
@@ -148,7 +148,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       const store = r.remember === 'session' ? deps.session : deps.store;
       await login(hostKey, { username: r.username, password: r.password }, { store, signal, ...(deps.transport ? { client: deps.transport } : {}) });
       deps.discovery.forget(hostKey);
-      client.transport.auth.reset(hostKey);
+      client.forgetCredentials(hostKey);
       // Listings read with the old credentials (or none) may differ now.
       client.invalidate(hostKey);
       return view(hostKey);
@@ -162,7 +162,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
         throw err;
       });
       deps.discovery.forget(hostKey);
-      client.transport.auth.reset(hostKey);
+      client.forgetCredentials(hostKey);
       // What was listed while signed in is not served from the cache once signed out.
       client.invalidate(hostKey);
       // Credentials in a file or a variable still apply: say where, so the user can remove them there.

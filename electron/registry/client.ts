@@ -3,6 +3,7 @@
  * connections, auth state, breaker) and one read cache, and exposes every API
  * area with references already parsed. Everything takes an AbortSignal.
  */
+import type { Readable } from 'node:stream';
 import { RegistryError } from '../../shared/errors';
 import { readSmallBlob, getBlob, headBlob, openBlob, type BlobTarget } from './api/blobs';
 import { platformsOf, selectPlatform, summarise, type ImageSummary, type PlatformEntry } from './api/image';
@@ -12,10 +13,12 @@ import { deleteManifest, getManifest, headManifest, putManifest, type FetchedMan
 import { parseImageConfig, type Descriptor, type ImageConfig, type ImageManifest } from './api/manifest-types';
 import { catalogKey, ReadCache, tagDigestKey, tagsKey, type ReadCacheOptions } from './api/read-cache';
 import { listReferrers, type ReferrersResult } from './api/referrers';
+import { cancelUpload, finishUpload, patchUpload, putWhole, startUpload, uploadOffset, type StartResult, type UploadSession, type UploadTarget } from './api/uploads';
 import { isDigest, shortDigest } from './digest';
 import { inParallel } from './parallel';
 import type { Platform } from './platform';
 import { MAX_CONFIG_BYTES } from './transport/body';
+import type { RateLimit } from './transport/rate-limit';
 import { createTransport, type Transport, type TransportOptions } from './transport/stack';
 import { errorForStatus } from './transport/status-errors';
 
@@ -44,6 +47,7 @@ export interface ResolvedImage {
 }
 
 export class RegistryClient {
+  /** The HTTP layers under the client; outside the engine only tests read their state (breaker, token counts). */
   readonly transport: Transport;
   private readonly cache: ReadCache | undefined;
 
@@ -58,9 +62,19 @@ export class RegistryClient {
 
   /** `/v2/` answered (after authentication if the registry asks for it). */
   async ping(registry: string, options: Call = {}): Promise<void> {
-    const res = await this.fetch({ registry, method: 'GET', target: '/v2/', ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await this.fetch({ registry, method: 'GET', target: '/v2/', signal: options.signal });
     if (res.status !== 200) throw await errorForStatus(res, { registry, what: 'the registry API (/v2/)' });
     await res.body.dump();
+  }
+
+  /**
+   * `/v2/`'s status as it is, and whether credentials were sent for it: how a
+   * sign-in tells rejected credentials from a registry that never asks for any.
+   */
+  async pingAnswer(registry: string, options: Call = {}): Promise<{ status: number; withCredentials: boolean }> {
+    const res = await this.fetch({ registry, method: 'GET', target: '/v2/', signal: options.signal });
+    await res.body.dump();
+    return { status: res.status, withCredentials: Boolean(res.auth?.withCredentials) };
   }
 
   catalogPages(registry: string, options: ListOptions = {}): AsyncGenerator<string[], ListingEnd> {
@@ -167,6 +181,36 @@ export class RegistryClient {
     return openBlob(this.fetch, target, options);
   }
 
+  /** Opens an upload session, or mounts `mount.digest` from `mount.from` (201: done; 202: the registry opened a session instead). */
+  startUpload(target: UploadTarget, options: Call & { mount?: { digest: string; from: string } } = {}): Promise<StartResult> {
+    return startUpload(this.fetch, target, options);
+  }
+
+  /** PATCH into a session: a chunk at `range`, or a stream of unknown length without it (a 416 is returned, not thrown). */
+  patchUpload(session: UploadSession, body: Readable | Buffer, range?: { start: number; length: number }, signal?: AbortSignal): Promise<{ session: UploadSession; status: number }> {
+    return patchUpload(this.fetch, session, body, range, signal);
+  }
+
+  /** Where a session stands (the next byte the registry wants), for resuming. */
+  uploadOffset(session: UploadSession, signal?: AbortSignal): Promise<{ offset: number; session: UploadSession }> {
+    return uploadOffset(this.fetch, session, signal);
+  }
+
+  /** A small blob whole, in one PUT that closes the session. */
+  putWholeBlob(session: UploadSession, digest: string, bytes: Buffer, signal?: AbortSignal): Promise<void> {
+    return putWhole(this.fetch, session, digest, bytes, signal);
+  }
+
+  /** Closes a session whose bytes were PATCHed: the PUT with the digest. */
+  finishUpload(session: UploadSession, digest: string, signal?: AbortSignal): Promise<void> {
+    return finishUpload(this.fetch, session, digest, signal);
+  }
+
+  /** Abandons a session; best effort, never throws. */
+  cancelUpload(session: UploadSession): Promise<void> {
+    return cancelUpload(this.fetch, session);
+  }
+
   referrers(target: BlobTarget, options: Call & { artifactType?: string } = {}): Promise<ReferrersResult> {
     return listReferrers(this.fetch, target, options);
   }
@@ -225,6 +269,19 @@ export class RegistryClient {
 
   summarise(manifest: ImageManifest): ImageSummary {
     return summarise(manifest);
+  }
+
+  /**
+   * Forgets what this client holds for `registry`'s sign-in (tokens, challenges):
+   * the next request asks the credential source again, after a login or logout.
+   */
+  forgetCredentials(registry: string): void {
+    this.transport.auth.reset(registry);
+  }
+
+  /** The rate limit the registry last announced (Docker Hub's pull limit), if any. */
+  rateLimit(registry: string): RateLimit | undefined {
+    return this.transport.rateLimit(registry);
   }
 
   /** Drops cached listings and tag answers (after writes made outside this client). */
