@@ -27,13 +27,12 @@ export async function login(registryKey: string, credential: Credential, options
   const client = new RegistryClient({ ...options.client, credentials: async (host) => (canonicalRegistry(host) === registry ? credential : undefined) });
   try {
     // A registry that answers /v2/ without asking for credentials cannot check them; say so rather than store blindly.
-    const res = await client.transport.fetch({ registry, method: 'GET', target: '/v2/', ...(options.signal ? { signal: options.signal } : {}) });
-    await res.body.dump();
-    if (res.status === 401) {
+    const answer = await client.pingAnswer(registry, { signal: options.signal });
+    if (answer.status === 401) {
       throw new RegistryError('authentication', `${registry}: the credentials were rejected`, { registry, status: 401 }, 'Check the user name and password.');
     }
-    if (res.status !== 200) throw new RegistryError('protocol', `${registry}: /v2/ answered HTTP ${res.status}`, { registry, status: res.status });
-    if (!res.auth?.withCredentials) {
+    if (answer.status !== 200) throw new RegistryError('protocol', `${registry}: /v2/ answered HTTP ${answer.status}`, { registry, status: answer.status });
+    if (!answer.withCredentials) {
       throw new RegistryError('unsupported', `${registry} does not ask for credentials, so they cannot be checked; nothing was stored`, { registry },
         'This registry is open: use it without signing in.');
     }

@@ -15,7 +15,6 @@ import { promisify } from 'node:util';
 import { RegistryError } from '../../shared/errors';
 import type { Credential } from '../registry/auth/credentials';
 import type { RegistryClient } from '../registry/client';
-import { finishUpload, patchUpload, startUpload } from '../registry/copy/upload';
 import { buildImage, buildMultiPlatform, type RigManifest } from './images';
 
 const run = promisify(execFile);
@@ -68,10 +67,10 @@ async function pushSample(client: RegistryClient, registry: string, repository: 
   const target = { registry, repository };
   for (const [digest, bytes] of blobs) {
     if (await client.headBlob({ ...target, digest })) continue;
-    const start = await startUpload(client.transport.fetch, target);
+    const start = await client.startUpload(target);
     if (start.mounted) continue;
-    const patched = await patchUpload(client.transport.fetch, start.session, bytes, { start: 0, length: bytes.length });
-    await finishUpload(client.transport.fetch, patched.session, digest);
+    const patched = await client.patchUpload(start.session, bytes, { start: 0, length: bytes.length });
+    await client.finishUpload(patched.session, digest);
   }
   const put = async (m: RigManifest): Promise<void> => {
     for (const child of m.children) await put(child);

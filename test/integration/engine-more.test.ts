@@ -134,7 +134,7 @@ describe('headers the registry sends', () => {
     proxy.add({ path: /\/manifests\//, action: { kind: 'header', headers: { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '76;w=21600' } } });
     const c = new RegistryClient();
     await c.headManifest({ registry: proxy.host, repository: 'app/one', reference: 'other' });
-    expect(c.transport.rateLimit(proxy.host)).toMatchObject({ limit: 100, remaining: 76, windowSeconds: 21600 });
+    expect(c.rateLimit(proxy.host)).toMatchObject({ limit: 100, remaining: 76, windowSeconds: 21600 });
     await c.close();
   });
 

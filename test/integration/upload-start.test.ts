@@ -10,7 +10,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { allBlobs, buildImage } from '../../electron/demo/images';
 import { RegistryClient } from '../../electron/registry/client';
 import { copyImage } from '../../electron/registry/copy/copy';
-import { startUpload } from '../../electron/registry/copy/upload';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
@@ -41,7 +40,7 @@ const posts = (repository: string): number => proxy.requests.filter((r) => r.met
 describe('a lost answer to the upload-start POST', () => {
   it('is not retried by the transport: one POST, one session at the registry, a typed network error', async () => {
     proxy.add({ method: 'POST', path: /\/blobs\/uploads\/$/, action: { kind: 'lose-response' }, times: 1 });
-    const err = await rejectionOf(startUpload(client.transport.fetch, { registry: proxy.host, repository: 'lost/answer' }));
+    const err = await rejectionOf(client.startUpload({ registry: proxy.host, repository: 'lost/answer' }));
     expect(err.code).toBe('network');
     expect(posts('lost/answer')).toBe(1);
     // The registry did open it: exactly the one session whose Location never arrived, not one per retry.
@@ -63,7 +62,7 @@ describe('a lost answer to the upload-start POST', () => {
 
   it('a 503 (the registry did nothing) is still retried by the transport', async () => {
     proxy.add({ method: 'POST', path: /\/blobs\/uploads\/$/, action: { kind: 'status', status: 503 }, times: 1 });
-    const started = await startUpload(client.transport.fetch, { registry: proxy.host, repository: 'lost/busy' });
+    const started = await client.startUpload({ registry: proxy.host, repository: 'lost/busy' });
     expect(started.mounted).toBe(false);
     expect(posts('lost/busy')).toBe(2);
     expect(await openUploads(destination, 'lost/busy')).toHaveLength(1);

@@ -10,11 +10,14 @@ import { RegistryError } from '../../../shared/errors';
 import type { PlannedBlob } from '../../../shared/copy';
 import type { BlobBody } from '../api/blobs';
 import { DigestVerifier, parseDigest } from '../digest';
-import type { Fetch } from '../transport/types';
-import { cancelUpload, finishUpload, patchUpload, putWhole, startUpload, uploadOffset, type UploadSession, type UploadTarget } from './upload';
+import type { UploadSession, UploadTarget } from '../api/uploads';
+import type { RegistryClient } from '../client';
+
+/** The client's upload operations: all a transfer needs of the destination. */
+export type Uploads = Pick<RegistryClient, 'startUpload' | 'patchUpload' | 'uploadOffset' | 'putWholeBlob' | 'finishUpload' | 'cancelUpload'>;
 
 export interface TransferContext {
-  fetch: Fetch;
+  uploads: Uploads;
   /** `expectedSize` is the descriptor's: a source that sends more fails as the bytes arrive. */
   openBlob: (target: { registry: string; repository: string; digest: string }, options: { signal?: AbortSignal; offset?: number; expectedSize?: number }) => Promise<BlobBody>;
   source: { registry: string; repository: string };
@@ -101,7 +104,7 @@ async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: S
   })();
   let patched;
   try {
-    patched = await patchUpload(ctx.fetch, holder.session, body);
+    patched = await ctx.uploads.patchUpload(holder.session, body);
   } catch (err) {
     // The upload died (the destination went away): stop reading the source too, or its request stays open.
     (source.stream as Readable).destroy();
@@ -112,7 +115,7 @@ async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: S
   await pump;
   holder.session = patched.session;
   if (failure) throw failure;
-  await finishUpload(ctx.fetch, holder.session, blob.digest, ctx.signal);
+  await ctx.uploads.finishUpload(holder.session, blob.digest, ctx.signal);
 }
 
 /** A small blob: read whole from the source (verified), then one PUT. */
@@ -129,7 +132,7 @@ async function uploadSmall(ctx: TransferContext, blob: PlannedBlob, holder: Sess
   }
   checkReceived(ctx, blob, verifier);
   // Not cancelled midway (a small PUT ends quickly): an aborted request would leave a session distribution cannot delete.
-  await putWhole(ctx.fetch, holder.session, blob.digest, Buffer.concat(chunks, size));
+  await ctx.uploads.putWholeBlob(holder.session, blob.digest, Buffer.concat(chunks, size));
   ctx.onBytes(blob.digest, size);
 }
 
@@ -212,7 +215,7 @@ async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: Se
       await reader.skip(offset - source.offset);
       while (offset < blob.size) {
         const length = Math.min(chunkSize, blob.size - offset);
-        const result = await patchUpload(ctx.fetch, session, reader.take(length), { start: offset, length }, ctx.signal);
+        const result = await ctx.uploads.patchUpload(session, reader.take(length), { start: offset, length }, ctx.signal);
         if (result.status === 416) throw new RegistryError('protocol', 'range not satisfiable', ctx.destination);
         session = holder.session = result.session;
         offset += length;
@@ -223,7 +226,7 @@ async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: Se
       if (ctx.signal.aborted || (err instanceof RegistryError && err.code === 'digest_mismatch') || ++resumes > MAX_RESUMES) throw err;
       // A registry that refuses the session now (distribution does once part of a chunk arrived) has lost it:
       // the chunk's own failure stands, and the caller sends the blob again in a new session.
-      const status = await uploadOffset(ctx.fetch, session, ctx.signal).catch(() => {
+      const status = await ctx.uploads.uploadOffset(session, ctx.signal).catch(() => {
         throw err;
       });
       session = holder.session = status.session;
@@ -237,14 +240,14 @@ async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: Se
     }
   }
   checkReceived(ctx, blob, verifier);
-  await finishUpload(ctx.fetch, session, blob.digest, ctx.signal);
+  await ctx.uploads.finishUpload(session, blob.digest, ctx.signal);
 }
 
 /** Mount or upload one blob; returns what happened. */
 export async function transferBlob(ctx: TransferContext, blob: PlannedBlob): Promise<'mounted' | 'uploaded'> {
   // The POST is not cancelled midway: a session the registry opened but we never heard of could not be deleted.
-  const start = await startUpload(ctx.fetch, ctx.destination, {
-    ...(blob.action === 'mount' && blob.mountFrom ? { mount: { digest: blob.digest, from: blob.mountFrom } } : {}),
+  const start = await ctx.uploads.startUpload(ctx.destination, {
+    mount: blob.action === 'mount' && blob.mountFrom ? { digest: blob.digest, from: blob.mountFrom } : undefined,
     signal: AbortSignal.timeout(START_TIMEOUT_MS),
   });
   if (start.mounted) return 'mounted';
@@ -259,7 +262,7 @@ export async function transferBlob(ctx: TransferContext, blob: PlannedBlob): Pro
     return 'uploaded';
   } catch (err) {
     ctx.openSessions.delete(holder);
-    await cancelUpload(ctx.fetch, holder.session);
+    await ctx.uploads.cancelUpload(holder.session);
     throw err;
   }
 }

@@ -12,13 +12,12 @@ import { isRegistryError, RegistryError } from '../../../shared/errors';
 import type { PlannedBlob } from '../../../shared/copy';
 import { createLimiter, inParallel } from '../parallel';
 import { abortableSleep } from '../transport/retry';
-import type { Fetch } from '../transport/types';
+import { LOCATION_REFUSED, type UploadTarget } from '../api/uploads';
 import { transferBlob, type SessionHolder, type TransferContext } from './blob-transfer';
 import type { ProgressTracker } from './progress';
-import { cancelUpload, LOCATION_REFUSED, type UploadTarget } from './upload';
 
 export interface BlobUploadOptions {
-  fetch: Fetch;
+  uploads: TransferContext['uploads'];
   openBlob: TransferContext['openBlob'];
   /** Where the bytes come from, for messages (a registry repository, or a layout path). */
   source: TransferContext['source'];
@@ -88,7 +87,7 @@ export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUp
       let moved = 0;
       try {
         const outcome = await transferBlob({
-          fetch: options.fetch,
+          uploads: options.uploads,
           openBlob: options.openBlob,
           source: options.source,
           destination: options.destination,
@@ -132,7 +131,7 @@ export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUp
     if (missing) throw missing.error;
   } catch (err) {
     await Promise.all(checks);
-    await Promise.all([...openSessions].map((h) => cancelUpload(options.fetch, h.session)));
+    await Promise.all([...openSessions].map((h) => options.uploads.cancelUpload(h.session)));
     throw options.signal.aborted ? options.cancelled() : (missing?.error ?? err);
   } finally {
     options.signal.removeEventListener('abort', forwardCancel);

@@ -49,7 +49,7 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
   try {
     progress.setPhase('blobs');
     sent = await uploadBlobs(plan.blobs, {
-      fetch: client.transport.fetch,
+      uploads: client,
       openBlob: (target, o) => client.openBlob(target, o),
       source: { registry: source.registry, repository: source.repository },
       destination: dst,

@@ -741,7 +741,7 @@ export async function importImage(client: RegistryClient, src: string, destinati
       for await (const _ of verified(await reader.open(parseDigest(b.digest), 0), b, where)) void _;
     });
     ({ bytes } = await uploadBlobs(planned, {
-      fetch: client.transport.fetch,
+      uploads: client,
       openBlob: async (target, o) => ({ stream: await reader.open(parseDigest(target.digest), o.offset ?? 0), offset: o.offset ?? 0, size: -1 }),
       source: { registry: where, repository: 'layout' },
       destination: dst,

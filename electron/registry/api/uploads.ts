@@ -1,13 +1,14 @@
 /**
- * The blob upload protocol, step by step: POST (optionally a cross-repository
- * mount), streaming monolithic PUT, chunked PATCH with Content-Range, the upload
- * status for resuming, and DELETE to abandon a session. Upload Locations must
- * stay on the registry's origin.
+ * Blob uploads, step by step: POST (optionally a cross-repository mount), a
+ * streamed PATCH of unknown length or chunked PATCHes with Content-Range, the
+ * closing PUT with the digest (or one PUT carrying a small blob whole), the
+ * upload status for resuming, and DELETE to abandon a session. Upload
+ * Locations must stay on the registry's origin.
  */
 import type { Readable } from 'node:stream';
 import { RegistryError } from '../../../shared/errors';
 import { mergeScopes, pullScope, pushScope } from '../auth/scopes';
-import { v2Path } from '../api/paths';
+import { v2Path } from './paths';
 import { parseDigest } from '../digest';
 import { checkRepositoryName } from '../reference';
 import { errorForStatus } from '../transport/status-errors';
@@ -51,7 +52,7 @@ function sessionFrom(res: RegistryResponse, target: UploadTarget, previous?: Upl
       'The registry tried to send the upload elsewhere; regdesk does not send your data or credentials there.');
   }
   const min = Number(res.headers['oci-chunk-min-length']);
-  return { ...target, location: url.toString(), ...(Number.isSafeInteger(min) && min > 0 ? { minChunk: min } : previous?.minChunk ? { minChunk: previous.minChunk } : {}) };
+  return { ...target, location: url.toString(), minChunk: Number.isSafeInteger(min) && min > 0 ? min : previous?.minChunk };
 }
 
 /** Opens an upload session, or mounts `mount.digest` from `mount.from` (201: done; 202: the registry opened a session instead). */
@@ -65,7 +66,7 @@ export async function startUpload(fetch: Fetch, target: UploadTarget, options: {
     method: 'POST',
     target: `${v2Path.uploads(repository)}${query}`,
     scopes: mergeScopes([pushScope(repository)], mount ? [pullScope(mount.from)] : []),
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
   });
   if (res.status === 201 && options.mount) {
     await res.body.dump();
@@ -110,7 +111,7 @@ export async function patchUpload(fetch: Fetch, session: UploadSession, body: Re
     body,
     scopes: [pushScope(session.repository)],
     bodyTimeoutMs: 10 * 60_000,
-    ...(signal ? { signal } : {}),
+    signal,
   });
   if (res.status === 416) {
     await res.body.dump();
@@ -126,7 +127,7 @@ export async function patchUpload(fetch: Fetch, session: UploadSession, body: Re
 /** The offset the registry has (the next byte it wants), from the upload status `Range: 0-N`. */
 export async function uploadOffset(fetch: Fetch, session: UploadSession, signal?: AbortSignal): Promise<{ offset: number; session: UploadSession }> {
   const where = { registry: session.registry, repository: session.repository };
-  const res = await fetch({ ...where, method: 'GET', target: session.location, scopes: [pushScope(session.repository)], ...(signal ? { signal } : {}) });
+  const res = await fetch({ ...where, method: 'GET', target: session.location, scopes: [pushScope(session.repository)], signal });
   if (res.status !== 204 && res.status !== 200) throw await errorForStatus(res, { ...where, what: 'upload status', notFound: 'upload' });
   await res.body.dump();
   const match = /^(?:bytes=)?0-(\d+)$/.exec(res.headers.range?.trim() ?? '');
@@ -143,7 +144,7 @@ export async function putWhole(fetch: Fetch, session: UploadSession, digest: str
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
     body: bytes,
     scopes: [pushScope(session.repository)],
-    ...(signal ? { signal } : {}),
+    signal,
   });
   if (res.status !== 201 && res.status !== 204) throw await errorForStatus(res, { ...where, what: `upload of ${digest}`, notFound: 'upload' });
   await res.body.dump();
@@ -158,7 +159,7 @@ export async function finishUpload(fetch: Fetch, session: UploadSession, digest:
     target: withDigest(session.location, digest),
     headers: { 'content-length': '0' },
     scopes: [pushScope(session.repository)],
-    ...(signal ? { signal } : {}),
+    signal,
   });
   if (res.status !== 201 && res.status !== 204) throw await errorForStatus(res, { ...where, what: `upload of ${digest}`, notFound: 'upload' });
   await res.body.dump();
