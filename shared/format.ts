@@ -18,6 +18,5 @@ export function displayDigest(digest: string): string {
   return colon > 0 ? digest.slice(0, colon + 13) : digest.slice(0, 20);
 }
 
-export function formatPlatformRef(p: { os: string; architecture: string; variant?: string }): string {
-  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
-}
+/** The copy components still import it by this name; it is formatPlatform (shared/platform.ts). */
+export { formatPlatform as formatPlatformRef } from './platform';

@@ -5,7 +5,7 @@
  */
 import type { createDiscovery } from '../credentials/discovery';
 import { keytarStore, type SecretStore } from '../credentials/keychain';
-import { canonicalRegistry } from '../credentials/registry-keys';
+import { canonicalRegistry } from '../../shared/names';
 import type { RegistryClient, RegistryClientOptions } from '../registry/client';
 import type { Credential } from '../registry/auth/credentials';
 import type { RegistryHostConfig } from '../registry/transport/types';

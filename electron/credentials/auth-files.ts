@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Credential } from '../registry/auth/credentials';
-import { canonicalRegistry } from './registry-keys';
+import { canonicalRegistry } from '../../shared/names';
 
 export interface AuthEntry {
   auth?: string;

@@ -16,7 +16,8 @@ import type { RegistryError } from '../../shared/errors';
 import { hasSecret, type Credential, type CredentialSource } from '../registry/auth/credentials';
 import { entryCredential, findAuthEntry, helperFor, readAuthFile, runCredentialHelper } from './auth-files';
 import { decodeCredential, type SecretStore } from './keychain';
-import { canonicalRegistry, DOCKER_HUB, DOCKER_HUB_CONFIG_KEY, envHostKeys } from './registry-keys';
+import { canonicalRegistry, DOCKER_HUB_HOST } from '../../shared/names';
+import { DOCKER_HUB_CONFIG_KEY, envHostKeys } from './registry-keys';
 
 export type CredentialOrigin = 'explicit' | 'session' | 'keychain' | 'env-registry' | 'env-docker' | 'docker-config' | 'docker-helper' | 'containers-auth' | 'kubernetes-secret';
 
@@ -79,7 +80,7 @@ export function createDiscovery(options: DiscoveryOptions = {}) {
       if (username && password) return { credential: { username, password }, origin: 'env-registry', detail: `REGISTRY_${key}_PASSWORD` };
     }
     // Docker's own variables name no registry: they mean Docker Hub, and must never reach another host.
-    if (registry === DOCKER_HUB && env.DOCKER_USERNAME && env.DOCKER_PASSWORD) {
+    if (registry === DOCKER_HUB_HOST && env.DOCKER_USERNAME && env.DOCKER_PASSWORD) {
       return { credential: { username: env.DOCKER_USERNAME, password: env.DOCKER_PASSWORD }, origin: 'env-docker', detail: 'DOCKER_PASSWORD' };
     }
     return undefined;
@@ -91,7 +92,7 @@ export function createDiscovery(options: DiscoveryOptions = {}) {
     if (!file) return undefined;
     const helper = helperFor(file, registry);
     if (helper) {
-      const serverUrl = registry === DOCKER_HUB ? DOCKER_HUB_CONFIG_KEY : registry;
+      const serverUrl = registry === DOCKER_HUB_HOST ? DOCKER_HUB_CONFIG_KEY : registry;
       const viaHelper = await runCredentialHelper(helper, serverUrl, env);
       if (hasSecret(viaHelper)) return { credential: viaHelper, origin: 'docker-helper', detail: `docker-credential-${helper}` };
     }

@@ -1,30 +1,16 @@
 /**
- * Registry keys as they appear in credential files (`https://index.docker.io/v1/`,
- * `docker.io`, `ghcr.io`, `http://127.0.0.1:5000`) reduced to the `host[:port]`
- * the engine uses, with every Docker Hub alias folded into one.
+ * Registry keys as credential files and environment variables write them
+ * (`https://index.docker.io/v1/`, `REGISTRY_GHCR_IO_USERNAME`). The registry's
+ * own key is canonicalRegistry (shared/names.ts), as everywhere else.
  */
+import { canonicalRegistry, DOCKER_HUB_HOST } from '../../shared/names';
 import { parseRegistryHost } from '../registry/reference';
 
-/** The host the engine talks to for Docker Hub. */
-export const DOCKER_HUB = 'registry-1.docker.io';
+// login.ts still imports these from here.
+export { canonicalRegistry, DOCKER_HUB_HOST as DOCKER_HUB };
+
 /** The key Docker itself writes for Docker Hub in config.json. */
 export const DOCKER_HUB_CONFIG_KEY = 'https://index.docker.io/v1/';
-
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
-
-/** `https://host:port/v1/` → `host:port`; Docker Hub aliases → `registry-1.docker.io`. Lower-cased host. */
-export function canonicalRegistry(key: string): string {
-  let rest = key.trim();
-  rest = rest.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
-  rest = rest.split('/')[0] ?? '';
-  rest = rest.toLowerCase();
-  if (rest.endsWith(':443')) rest = rest.slice(0, -4);
-  return DOCKER_HUB_ALIASES.has(rest) ? DOCKER_HUB : rest;
-}
-
-export function isDockerHub(registry: string): boolean {
-  return canonicalRegistry(registry) === DOCKER_HUB;
-}
 
 /**
  * The HOST part of REGISTRY_<HOST>_USERNAME: upper case, `.` and `:` → `_`, `-` → `__`
@@ -55,6 +41,6 @@ export function envHostKey(registry: string): string | undefined {
 export function envHostKeys(registry: string): string[] {
   const canonical = canonicalRegistry(registry);
   // `docker.io` parses as Docker Hub's API host, so its key is written out.
-  const keys = canonical === DOCKER_HUB ? [envHostKey(DOCKER_HUB), 'DOCKER_IO'] : [envHostKey(canonical)];
+  const keys = canonical === DOCKER_HUB_HOST ? [envHostKey(DOCKER_HUB_HOST), 'DOCKER_IO'] : [envHostKey(canonical)];
   return keys.filter((key): key is string => key !== undefined);
 }

@@ -7,13 +7,9 @@
  * byte-for-byte reproducible.
  */
 import { RegistryError } from '../../shared/errors';
+import type { Platform } from '../../shared/platform';
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-  osVersion?: string;
-}
+export { formatPlatform, type Platform } from '../../shared/platform';
 
 const ARCH_ALIASES: Record<string, { architecture: string; variant?: string }> = {
   x86_64: { architecture: 'amd64' },
@@ -63,10 +59,6 @@ export function parsePlatform(input: string): Platform {
       'A platform is os/architecture[/variant] in letters, digits, ".", "_" and "-", e.g. linux/amd64 or linux/arm/v7.');
   }
   return normalisePlatform({ os: parts[0]!, architecture: parts[1]!, ...(parts[2] ? { variant: parts[2] } : {}) });
-}
-
-export function formatPlatform(p: Platform): string {
-  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
 }
 
 /**

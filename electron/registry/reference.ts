@@ -11,11 +11,10 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { RegistryError } from '../../shared/errors';
+import { canonicalRegistry, DOCKER_HUB_HOST, formatReference } from '../../shared/names';
 import { parseDigest, type Digest } from './digest';
 
-/** Where Docker Hub requests go; `docker.io` and `index.docker.io` are aliases of it. */
-export const DOCKER_HUB_HOST = 'registry-1.docker.io';
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+export { DOCKER_HUB_HOST };
 
 /** Longest input looked at: a valid reference is at most 255 + 1 + 128 + 1 + 135 characters. */
 const MAX_INPUT = 1024;
@@ -121,7 +120,7 @@ function isDnsLabel(s: string): boolean {
   return true;
 }
 
-/** Validates `host[:port]` (DNS name, IPv4 or bracketed IPv6) and maps Docker Hub aliases to `registry-1.docker.io`. */
+/** Validates `host[:port]` (DNS name, IPv4 or bracketed IPv6) and returns its key (canonicalRegistry: lower case, no `:443`, Docker Hub's aliases folded). */
 export function parseRegistryHost(input: string): string {
   const text = typeof input === 'string' ? input : '';
   if (!text) throw invalid('host', 'empty registry host');
@@ -164,8 +163,7 @@ export function parseRegistryHost(input: string): string {
   if (port !== undefined && (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535)) {
     throw invalid('host', `invalid port "${quote(port)}" in registry host "${quote(text)}"`, 'A port is a number from 1 to 65535 without leading zeros.');
   }
-  const normalised = host.toLowerCase() + (port !== undefined ? `:${port}` : '');
-  return DOCKER_HUB_ALIASES.has(normalised) ? DOCKER_HUB_HOST : normalised;
+  return canonicalRegistry(host + (port !== undefined ? `:${port}` : ''));
 }
 
 /**
@@ -230,7 +228,7 @@ function splitName(name: string): { registry: string; repository: RepositoryName
 }
 
 function familiarName(registry: string, repository: string): string {
-  if (registry !== DOCKER_HUB_HOST) return `${registry}/${repository}`;
+  if (registry !== DOCKER_HUB_HOST) return formatReference({ registry, repository });
   const rest = repository.startsWith('library/') ? repository.slice('library/'.length) : undefined;
   return rest !== undefined && !rest.includes('/') ? rest : repository;
 }
@@ -270,7 +268,7 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   if (tag === undefined && digest === undefined && options.defaultTag !== false) tag = checkTag(options.defaultTag ?? 'latest');
 
   const suffix = `${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
-  const canonical = `${registry}/${repository}${suffix}`;
+  const canonical = `${formatReference({ registry, repository })}${suffix}`;
   const familiar = `${familiarName(registry, repository)}${suffix}`;
   return Object.freeze({
     registry,
@@ -315,7 +313,7 @@ export function parseRepository(input: string): RepositoryReference {
     throw invalid('tag', `"${quote(text)}" includes a tag; a repository was expected`, 'Give [host[:port]/]repository without :tag or @digest.');
   }
   const { registry, repository } = splitName(text);
-  const canonical = `${registry}/${repository}`;
+  const canonical = formatReference({ registry, repository });
   const familiar = familiarName(registry, repository);
   return Object.freeze({ registry, repository, toString: () => canonical, familiar: () => familiar });
 }

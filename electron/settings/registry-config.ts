@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { RegistryError } from '../../shared/errors';
 import { caFileError, readCaFile } from './ca-file';
-import { canonicalRegistry } from '../credentials/registry-keys';
+import { canonicalRegistry } from '../../shared/names';
 import type { RegistryHostConfig } from '../registry/transport/types';
 import type { RegistryEntry } from './schema';
 

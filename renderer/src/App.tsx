@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { formatReference } from '../../shared/names';
 import { useCall, useCopyJobs } from './api';
 import { CopyDialog, type CopyDraft } from './components/CopyDialog';
 import { CopyQueue } from './components/CopyQueue';
@@ -87,14 +88,14 @@ export function App() {
         )}
         {registry && !repository && <Placeholder label="Tags" text="Pick a repository to see its tags." />}
         {registry && repository && (
-          <ErrorBoundary key={`${registry}/${repository}`} label="Tags" className="pane tags">
+          <ErrorBoundary key={formatReference({ registry, repository })} label="Tags" className="pane tags">
             <Tags registry={registry} repository={repository} selected={tag} onSelect={(t) => { setTag(t); setPlatform(undefined); }}
               onCopy={(image) => setDraft({ image, targetRegistry: registry })} {...(signIn ? { onSignIn: signIn } : {})} />
           </ErrorBoundary>
         )}
         {registry && !tag && <Placeholder label="Image" text={repository ? 'Pick a tag to inspect it: platforms, layers, config, history.' : ''} />}
         {registry && repository && tag && (
-          <ErrorBoundary key={`${registry}/${repository}:${tag}`} label="Image" className="pane image">
+          <ErrorBoundary key={formatReference({ registry, repository }, tag)} label="Image" className="pane image">
             <ImageDetails registry={registry} repository={repository} tag={tag} platform={platform} onPlatform={setPlatform} {...(signIn ? { onSignIn: signIn } : {})} />
           </ErrorBoundary>
         )}

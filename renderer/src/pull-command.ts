@@ -1,5 +1,4 @@
-/** Docker Hub's names for itself: its images are written without a host, as Docker does. */
-const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+import { formatReference, isDockerHub } from '../../shared/names';
 
 /**
  * `docker pull …` for an image, as Docker Desktop writes it: Docker Hub images in Docker's short
@@ -7,6 +6,7 @@ const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.i
  * by tag, or pinned to a digest (`…@sha256:…`).
  */
 export function pullCommand(registry: string, repository: string, ref: { tag: string } | { digest: string }): string {
-  const name = DOCKER_HUB.has(registry.toLowerCase()) ? repository.replace(/^library\/(?=[^/]+$)/, '') : `${registry}/${repository}`;
+  // Docker Hub images are written without a host, as Docker does.
+  const name = isDockerHub(registry) ? repository.replace(/^library\/(?=[^/]+$)/, '') : formatReference({ registry, repository });
   return `docker pull ${name}${'digest' in ref ? `@${ref.digest}` : `:${ref.tag}`}`;
 }

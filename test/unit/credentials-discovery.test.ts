@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containersAuthPaths, createDiscovery, DEFAULT_KUBERNETES_SECRET, dockerConfigPath, type DiscoveryOptions } from '../../electron/credentials/discovery';
 import { entryCredential, findAuthEntry, helperFor, readAuthFile, runCredentialHelper } from '../../electron/credentials/auth-files';
 import { decodeCredential, encodeCredential, keytarStore, type SecretStore } from '../../electron/credentials/keychain';
-import { canonicalRegistry, DOCKER_HUB, DOCKER_HUB_CONFIG_KEY, envHostKey, isDockerHub } from '../../electron/credentials/registry-keys';
+import { DOCKER_HUB_CONFIG_KEY, envHostKey } from '../../electron/credentials/registry-keys';
+import { canonicalRegistry, DOCKER_HUB_HOST as DOCKER_HUB } from '../../shared/names';
 import { importCredentials } from '../../electron/credentials/login';
 import type { RegistryError } from '../../shared/errors';
 
@@ -115,25 +116,7 @@ function discovery(extra: Partial<DiscoveryOptions> = {}) {
 }
 
 describe('registry keys', () => {
-  it.each([
-    ['https://index.docker.io/v1/', DOCKER_HUB],
-    ['https://index.docker.io/v1', DOCKER_HUB],
-    ['docker.io', DOCKER_HUB],
-    ['index.docker.io', DOCKER_HUB],
-    ['registry-1.docker.io', DOCKER_HUB],
-    ['registry.hub.docker.com', DOCKER_HUB],
-    ['Docker.IO', DOCKER_HUB],
-    ['http://127.0.0.1:5000', '127.0.0.1:5000'],
-    ['https://ghcr.io/v2/', 'ghcr.io'],
-    ['ghcr.io:443', 'ghcr.io'],
-    ['  Registry.LAN:5000/some/path ', 'registry.lan:5000'],
-  ])('%s → %s', (key, canonical) => {
-    expect(canonicalRegistry(key)).toBe(canonical);
-  });
-
-  it('isDockerHub and the host part of REGISTRY_<HOST>_*', () => {
-    expect(isDockerHub('index.docker.io')).toBe(true);
-    expect(isDockerHub('ghcr.io')).toBe(false);
+  it('the host part of REGISTRY_<HOST>_*', () => {
     expect(envHostKey('127.0.0.1:5000')).toBe('127_0_0_1_5000');
     expect(envHostKey('ghcr.io')).toBe('GHCR_IO');
     expect(envHostKey('localhost:5000')).toBe('LOCALHOST_5000');

@@ -3,7 +3,8 @@
  * terminal's stderr. `--dry-run` prints the plan and writes nothing.
  */
 import type { CopyPlanSummary, CopyProgress } from '../../../shared/copy';
-import { formatPlatformRef, humanBytes } from '../../../shared/format';
+import { humanBytes } from '../../../shared/format';
+import { formatPlatform } from '../../../shared/platform';
 import { shortDigest } from '../../registry/digest';
 import { copyImage } from '../../registry/copy/copy';
 import { planCopy, type CopyRequest } from '../../registry/copy/plan';
@@ -36,7 +37,7 @@ export function describePlan(plan: CopyPlanSummary): string[] {
   return [
     `copy ${plan.source} → ${plan.destination}`,
     `digest ${plan.digest}${plan.digest !== plan.sourceDigest ? ` (source ${plan.sourceDigest})` : ''}`,
-    ...(plan.platforms.length ? [`platforms ${plan.platforms.map(formatPlatformRef).join(', ')}`] : []),
+    ...(plan.platforms.length ? [`platforms ${plan.platforms.map(formatPlatform).join(', ')}`] : []),
     `manifests ${plan.manifests.length} (${plan.manifests.filter((m) => m.exists).length} present)`,
     `blobs ${plan.blobs.length}: ${count('upload')} to transfer (${humanBytes(plan.bytesToTransfer)}), ${count('mount')} to mount, ${count('exists')} present`,
   ];

@@ -6,10 +6,10 @@
  */
 import type { CopyProgress } from '../../../shared/copy';
 import { parseByteSize } from '../../../shared/byte-size';
-import { formatPlatformRef, humanBytes } from '../../../shared/format';
+import { humanBytes } from '../../../shared/format';
 import { extractImage } from '../../registry/copy/extract';
 import { exportImage, importImage } from '../../registry/copy/oci-layout';
-import { parsePlatform, type Platform } from '../../registry/platform';
+import { formatPlatform, parsePlatform, type Platform } from '../../registry/platform';
 import { parseReference } from '../../registry/reference';
 import { expectPositionals, intFlag, stringFlag, usageError } from '../args';
 import type { CliContext } from '../context';
@@ -55,7 +55,7 @@ export async function exportCommand(ctx: CliContext): Promise<number> {
   else if (!ctx.quiet) {
     ctx.print(`exported ${result.source} → ${result.destination}${result.refName !== undefined ? ` (ref ${result.refName})` : ''}`);
     ctx.print(`digest ${result.digest}`);
-    if (result.platforms.length) ctx.print(`platforms ${result.platforms.map(formatPlatformRef).join(', ')}`);
+    if (result.platforms.length) ctx.print(`platforms ${result.platforms.map(formatPlatform).join(', ')}`);
     ctx.print(`${result.manifests} manifests, ${result.blobs} blobs: ${humanBytes(result.bytes)} written`);
   }
   return 0;
@@ -111,7 +111,7 @@ export async function extractCommand(ctx: CliContext): Promise<number> {
   });
   if (ctx.json) ctx.printJson(result);
   else if (!ctx.quiet) {
-    ctx.print(`extracted ${result.source}${result.platform ? ` (${formatPlatformRef(result.platform)})` : ''} → ${result.destination}`);
+    ctx.print(`extracted ${result.source}${result.platform ? ` (${formatPlatform(result.platform)})` : ''} → ${result.destination}`);
     ctx.print(`digest ${result.digest}`);
     ctx.print(`${result.layers} layers: ${result.entries} entries, ${humanBytes(result.bytes)}${result.warnings.length ? `, ${result.warnings.length} entries refused` : ''}`);
   }

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalRegistry } from '../../credentials/registry-keys';
+import { canonicalRegistry } from '../../../shared/names';
 import { createDiscovery } from '../../credentials/discovery';
 import { encodeCredential } from '../../credentials/keychain';
 import { sessionStore } from '../../credentials/session-store';

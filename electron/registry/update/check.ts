@@ -6,6 +6,7 @@
  */
 import { RegistryError, type WireError } from '../../../shared/errors';
 import { isRegistryError } from '../../../shared/errors';
+import { formatReference } from '../../../shared/names';
 import { selectPlatform } from '../api/image';
 import type { RegistryClient } from '../client';
 import { isIndexMediaType } from '../media-types';
@@ -85,7 +86,7 @@ export async function checkUpdates(client: RegistryClient, targets: WatchTarget[
   // One tag listing per repository, for every version watch of it.
   const tagLists = new Map<string, Promise<string[]>>();
   const tagsOf = (t: WatchTarget): Promise<string[]> => {
-    const key = `${t.image.registry}/${t.image.repository}`;
+    const key = formatReference(t.image);
     let list = tagLists.get(key);
     if (!list) {
       list = client.tags({ registry: t.image.registry, repository: t.image.repository }, { fresh: true, ...(signal ? { signal } : {}) });

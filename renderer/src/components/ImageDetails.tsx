@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import type { AttestationView } from '../../../shared/contract';
-import { displayDigest, formatPlatformRef, humanBytes } from '../../../shared/format';
+import { displayDigest, humanBytes } from '../../../shared/format';
+import { formatReference } from '../../../shared/names';
+import { formatPlatform } from '../../../shared/platform';
 import { useCall } from '../api';
 import { moveInGroup } from '../keyboard';
 import { pullCommand } from '../pull-command';
@@ -107,7 +109,7 @@ export function ImageDetails({ registry, repository, tag, platform, onPlatform, 
   const [tab, setTab] = useState<Tab>('layers');
   const [showIndex, setShowIndex] = useState(false);
   const top = useCall('image.get', { registry, repository, reference: tag });
-  const platformNames = (top.data?.platforms ?? []).map(formatPlatformRef);
+  const platformNames = (top.data?.platforms ?? []).map(formatPlatform);
   const chosenPlatform = platform && platformNames.includes(platform) ? platform : platformNames[0];
   const detail = useCall('image.get', top.data && top.data.platforms.length && chosenPlatform ? { registry, repository, reference: top.data.digest, platform: chosenPlatform } : undefined);
   const shown = top.data?.platforms.length ? detail : top;
@@ -121,7 +123,7 @@ export function ImageDetails({ registry, repository, tag, platform, onPlatform, 
   return (
     <section className="pane image" aria-label="Image">
       <header className="pane-header">
-        <h2 title={`${registry}/${repository}:${tag}`}>{repository}:{tag}</h2>
+        <h2 title={formatReference({ registry, repository }, tag)}>{repository}:{tag}</h2>
         <WatchButton image={{ registry, repository, tag }} />
       </header>
       <ServedWarnings warnings={[...new Set([...(data.warnings ?? []), ...(shown !== top ? shown.data?.warnings ?? [] : [])])]} />
@@ -137,7 +139,7 @@ export function ImageDetails({ registry, repository, tag, platform, onPlatform, 
           <thead><tr><th>Platform</th><th>Digest</th><th title="Config and layers, compressed: what a pull transfers">Image size</th></tr></thead>
           <tbody onKeyDown={(e) => moveInGroup(e)}>
             {data.platforms.map((p) => {
-              const name = formatPlatformRef(p);
+              const name = formatPlatform(p);
               const chosen = name === chosenPlatform;
               return (
                 <tr key={p.digest} className={chosen ? 'selected' : ''} onClick={() => setPlatform(name)} data-platform={name}>
@@ -187,7 +189,7 @@ export function ImageDetails({ registry, repository, tag, platform, onPlatform, 
         )}
         {tab === 'referrers' && (
           <Referrers registry={registry} repository={repository} digest={data.digest} attestations={data.attestations ?? []}
-            platformOf={(d) => { const p = data.platforms.find((x) => x.digest === d); return p ? formatPlatformRef(p) : undefined; }} />
+            platformOf={(d) => { const p = data.platforms.find((x) => x.digest === d); return p ? formatPlatform(p) : undefined; }} />
         )}
         {tab === 'manifest' && data.platforms.length > 0 && (
           <div className="segmented" role="group" aria-label="Which manifest">

@@ -1,6 +1,7 @@
 import { useRef, useState, type ReactNode } from 'react';
 import type { WatchView } from '../../../shared/contract';
-import { formatPlatformRef } from '../../../shared/format';
+import { formatReference } from '../../../shared/names';
+import { formatPlatform } from '../../../shared/platform';
 import { parseTagVersion } from '../../../shared/versions';
 import { useAction, useCall } from '../api';
 import { useDialogFocus } from '../keyboard';
@@ -41,7 +42,7 @@ export function WatchForm({ image, existing, onDone }: { image: OpenImage; exist
   const [platform, setPlatform] = useState(existing?.platform ?? '');
   // The image view asked for this already: from the cache, usually.
   const info = useCall('image.get', { registry: image.registry, repository: image.repository, reference: image.tag });
-  const platforms = (info.data?.platforms ?? []).map(formatPlatformRef);
+  const platforms = (info.data?.platforms ?? []).map(formatPlatform);
   if (platform && !platforms.includes(platform)) platforms.unshift(platform);
   const add = useAction('watch.add', ['watch.list']);
   const update = useAction('watch.update', ['watch.list']);
@@ -55,7 +56,7 @@ export function WatchForm({ image, existing, onDone }: { image: OpenImage; exist
       onSubmit={failuresShown(async (e) => {
         e.preventDefault();
         if (existing) await update.mutateAsync({ id: existing.id, rule, platform: platform || null });
-        else await add.mutateAsync({ image: `${image.registry}/${image.repository}:${image.tag}`, rule, ...(platform ? { platform } : {}) });
+        else await add.mutateAsync({ image: formatReference(image, image.tag), rule, ...(platform ? { platform } : {}) });
         onDone();
       })}
     >
