@@ -5,7 +5,7 @@
  * main side validates every request against its schema.
  */
 import { z } from 'zod';
-import type { CopyPlanSummary, CopyProgress, CopyResult } from './copy';
+import type { CopyPlanSummary, CopyProgress, CopyResult, PlannedCopy } from './copy';
 import type { WireError } from './errors';
 
 const host = z.string().min(1).max(300);
@@ -132,6 +132,8 @@ export interface CopyJobView {
   /** Queued behind this job, which copies into the same repository (blobs they share cross once). */
   waitingFor?: string;
   plan?: CopyPlanSummary;
+  /** What moved between the plan the user reviewed and the start (the source tag), said plainly. */
+  changedSincePlan?: string[];
   progress?: CopyProgress;
   result?: CopyResult;
   error?: WireError;
@@ -181,8 +183,9 @@ export const CHANNELS = {
     request: z.object({ registry: host, repository, digest: z.string().min(1).max(200) }),
     response: null as unknown as { source: 'api' | 'tag-schema' | 'none'; referrers: Array<{ digest: string; mediaType: string; size: number; artifactType?: string; annotations?: Record<string, string> }> },
   },
-  'copy.plan': { request: CopyRequestSchema, response: null as unknown as CopyPlanSummary },
-  'copy.start': { request: CopyRequestSchema, response: null as unknown as { id: string } },
+  'copy.plan': { request: CopyRequestSchema, response: null as unknown as PlannedCopy },
+  // planId: run the plan `copy.plan` answered (what the user saw), not a new one; the request must be the plan's.
+  'copy.start': { request: CopyRequestSchema.extend({ planId: z.string().uuid().optional() }), response: null as unknown as { id: string } },
   'copy.cancel': { request: z.object({ id: z.string().min(1).max(100) }), response: null as unknown as { cancelled: boolean } },
   'copy.list': { request: z.object({}), response: null as unknown as CopyJobView[] },
   /** Forgets finished jobs: the one named, or every finished one. Running jobs stay. */

@@ -47,6 +47,17 @@ export interface CopyPlanSummary {
   replaces?: { tag: string; digest: string };
 }
 
+/**
+ * A plan the main side keeps for a while: `copy.start` with its id runs exactly
+ * what was shown (the same manifests and blobs), rechecking only what may have
+ * moved since: the source tag and the destination tag.
+ */
+export interface PlannedCopy extends CopyPlanSummary {
+  planId: string;
+  /** After this (ISO time) the plan is forgotten and the copy must be planned again. */
+  expiresAt: string;
+}
+
 export type BlobState = 'pending' | 'exists' | 'mounting' | 'mounted' | 'uploading' | 'retrying' | 'done' | 'failed';
 
 export interface BlobProgress {

@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'cancelled',
   'keychain',
   'usage',
+  /** What the user reviewed has changed (a destination tag moved since the copy was planned). */
+  'conflict',
   'internal',
 ] as const;
 

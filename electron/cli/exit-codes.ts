@@ -12,6 +12,7 @@ export const EXIT: Record<ErrorCode, number> = {
   rate_limited: 5,
   digest_mismatch: 6,
   cancelled: 130,
+  conflict: 1,
   protocol: 1,
   unsupported: 1,
   keychain: 1,

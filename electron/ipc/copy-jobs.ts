@@ -4,19 +4,25 @@
  * kept (bounded) so the UI can show results and offer a retry, until cleared.
  * Jobs into the same repository run one after the other: the blobs and
  * manifests they share (tags of one image) cross once, and the later jobs'
- * plans find them present.
+ * plans find them present. A job given the plan the user reviewed runs that
+ * plan, rechecked only for what may have moved since; one without plans first.
  */
 import { randomUUID } from 'node:crypto';
 import type { CopyJobView } from '../../shared/contract';
 import { RegistryError, isRegistryError } from '../../shared/errors';
 import type { RegistryClient } from '../registry/client';
 import { executeCopy } from '../registry/copy/copy';
-import { planCopy, refuseCopyOntoItself, type CopyRequest } from '../registry/copy/plan';
+import { planCopy, refuseCopyOntoItself, type CopyPlan, type CopyRequest } from '../registry/copy/plan';
+import { recheckPlan } from '../registry/copy/plan-recheck';
+import type { ReviewedPlan } from './copy-plans';
 
 const KEEP_FINISHED = 50;
 
 export interface CopyJobs {
-  start(request: CopyRequest, asked: CopyJobView['request'], options?: { concurrency?: number }): string;
+  /** `reviewed`: the plan the user saw, run instead of a new one. */
+  start(request: CopyRequest, asked: CopyJobView['request'], options?: { concurrency?: number; reviewed?: ReviewedPlan }): string;
+  /** How many jobs have ended so far: a plan notes it, and a later count says copies ran since (and may have sent its blobs). */
+  finished(): number;
   cancel(id: string): boolean;
   list(): CopyJobView[];
   /** Forgets finished jobs (one, or all of them); answers how many. */
@@ -46,6 +52,7 @@ export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) 
   const jobs = new Map<string, { view: CopyJobView; controller: AbortController; done: Promise<CopyJobView> }>();
   /** Per destination repository: the last job queued into it. */
   const lanes = new Map<string, { id: string; done: Promise<unknown> }>();
+  let finished = 0;
 
   const prune = (): void => {
     const finished = [...jobs.values()].filter((j) => j.view.state !== 'running');
@@ -76,8 +83,16 @@ export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) 
             delete view.waitingFor;
             update({});
           }
-          const plan = await planCopy(client, { ...request, signal: controller.signal });
-          update({ plan: plan.summary });
+          let plan: CopyPlan;
+          if (options.reviewed) {
+            const blobsMayHaveArrived = ahead !== undefined || finished !== options.reviewed.copiesFinished;
+            const rechecked = await recheckPlan(client, options.reviewed.plan, { signal: controller.signal, blobsMayHaveArrived });
+            plan = rechecked.plan;
+            update({ plan: plan.summary, ...(rechecked.changes.length ? { changedSincePlan: rechecked.changes } : {}) });
+          } else {
+            plan = await planCopy(client, { ...request, signal: controller.signal });
+            update({ plan: plan.summary });
+          }
           const result = await executeCopy(client, plan, {
             signal: controller.signal,
             ...(options.concurrency ? { concurrency: options.concurrency } : {}),
@@ -89,6 +104,7 @@ export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) 
           delete view.waitingFor;
           update({ state: error.code === 'cancelled' ? 'cancelled' : 'failed', error: error.toWire() });
         }
+        finished++;
         prune();
         return structuredClone(view);
       })();
@@ -106,6 +122,7 @@ export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) 
       job.controller.abort();
       return true;
     },
+    finished: () => finished,
     list: () => [...jobs.values()].map((j) => structuredClone(j.view)),
     clear(id) {
       let cleared = 0;

@@ -20,6 +20,7 @@ import type { RegistryEntry } from '../settings/schema';
 import type { SettingsFile } from '../settings/settings-file';
 import { createUpdateService, type UpdateService } from '../update-service';
 import { createCopyJobs, type CopyJobs } from './copy-jobs';
+import { createCopyPlans } from './copy-plans';
 import { imageView } from './image-view';
 import { tagDetails } from './tag-details';
 import { checkRegistryAnswers } from './registry-check';
@@ -55,6 +56,7 @@ function copyRequest(r: ParsedRequestOf<'copy.plan'>): CopyRequest {
 export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; updates: UpdateService } {
   const { client, settings } = deps;
   const jobs = createCopyJobs(client, (job: CopyJobView) => deps.emit('copy.updated', job));
+  const plans = createCopyPlans();
   const updates = createUpdateService({
     client,
     settings,
@@ -191,8 +193,16 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
         referrers: found.referrers.map((d) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, ...(d.artifactType ? { artifactType: d.artifactType } : {}), ...(d.annotations ? { annotations: d.annotations } : {}) })),
       };
     },
-    'copy.plan': async (r, signal) => (await planCopy(client, { ...copyRequest(r), signal })).summary,
-    'copy.start': async (r) => ({ id: jobs.start(copyRequest(r), r, { concurrency: settings.get().copy.concurrency }) }),
+    'copy.plan': async (r, signal) => {
+      // Counted before planning: a copy that ends while the plan HEADs may have sent blobs the plan calls missing.
+      const copiesFinished = jobs.finished();
+      return plans.keep({ plan: await planCopy(client, { ...copyRequest(r), signal }), copiesFinished });
+    },
+    'copy.start': async ({ planId, ...asked }) => {
+      const request = copyRequest(asked);
+      const reviewed = planId ? plans.take(planId, request) : undefined;
+      return { id: jobs.start(request, asked, { concurrency: settings.get().copy.concurrency, ...(reviewed ? { reviewed } : {}) }) };
+    },
     'copy.cancel': async (r) => ({ cancelled: jobs.cancel(r.id) }),
     'copy.list': async () => jobs.list(),
     'copy.clear': async (r) => ({ cleared: jobs.clear(r.id) }),

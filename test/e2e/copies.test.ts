@@ -6,7 +6,8 @@
  * once sending each blob once (the fault proxy's request log); copy cards by
  * display name with platforms, never wrapping inside a word (1400×860 and
  * 1024×700), cleared, Retry gone once a retry succeeded, "Open in
- * destination"; then per-platform image sizes, Manifest following the picked
+ * destination"; Start running the plan shown (a moved source tag said on the
+ * card, a moved destination tag refused without a blind Retry); then per-platform image sizes, Manifest following the picked
  * platform, Referrers listing the index's attestation, an update refreshing
  * the open image, and a watch's baseline. Screenshots in test/e2e/screenshots/.
  */
@@ -160,6 +161,51 @@ describe('copies never surprise', () => {
     await cardsWrapBetweenWords();
     expect(await page.locator('[data-job-state="done"] .job-platforms').textContent()).toBe('linux/amd64, linux/arm64/v8, linux/arm/v7');
     proxy.clear();
+  });
+});
+
+describe('Start runs the plan that was shown', () => {
+  it('copies the reviewed image when the source tag moved, saying so on the card; refuses when the destination tag moved, offering no blind Retry', async () => {
+    await clearFinished();
+    const pusher = new RigPusher(destination);
+    const reviewed = buildImage();
+    await pusher.push('reviewed/source', reviewed, ['1.0']);
+    await openImage(proxy.host, 'reviewed/source', '1.0');
+    await page.getByRole('button', { name: 'Copy to…' }).click();
+    await dialog().getByLabel('Destination registry').selectOption(proxy.host);
+    await dialog().getByLabel('Destination repository').fill('reviewed/copy');
+    await dialog().getByRole('button', { name: 'Plan' }).click();
+    await expect.poll(() => dialog().getByLabel('Copy plan').textContent()).toContain(`digest ${reviewed.digest}`);
+    const later = buildImage();
+    await pusher.push('reviewed/source', later, ['1.0']);
+    await dialog().getByRole('button', { name: 'Start' }).click();
+    const done = page.locator('[data-job-state="done"]');
+    await expect.poll(() => done.count()).toBe(1);
+    expect(await done.locator('.warning').textContent()).toBe(
+      `${proxy.host}/reviewed/source:1.0 moved to ${later.digest.slice(0, 19)} after the plan; the copy took the image you reviewed (${reviewed.digest.slice(0, 19)})`);
+    expect(await digestAt(destination, 'reviewed/copy', '1.0')).toBe(reviewed.digest);
+    await cardsWrapBetweenWords();
+    await page.screenshot({ path: join(SHOTS, 'copy-source-moved.png') });
+
+    // Planned over a tag that does not exist; someone pushes it before Start.
+    await openImage(proxy.host, 'reviewed/source', '1.0');
+    await page.getByRole('button', { name: 'Copy to…' }).click();
+    await dialog().getByLabel('Destination registry').selectOption(proxy.host);
+    await dialog().getByLabel('Destination repository').fill('reviewed/copy');
+    await dialog().getByLabel('Destination tag').fill('2.0');
+    await dialog().getByRole('button', { name: 'Plan' }).click();
+    await expect.poll(() => dialog().getByLabel('Copy plan').count()).toBe(1);
+    const unseen = buildImage();
+    await pusher.push('reviewed/copy', unseen, ['2.0']);
+    await dialog().getByRole('button', { name: 'Start' }).click();
+    const failed = page.locator('[data-job-state="failed"]');
+    await expect.poll(() => failed.count()).toBe(1);
+    expect(await failed.locator('.error-message').textContent()).toBe(
+      `${proxy.host}/reviewed/copy:2.0 now names ${unseen.digest.slice(0, 19)} (it did not exist when the copy was planned); nothing was written`);
+    expect(await failed.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    expect(await digestAt(destination, 'reviewed/copy', '2.0')).toBe(unseen.digest);
+    await cardsWrapBetweenWords();
+    await page.screenshot({ path: join(SHOTS, 'copy-destination-moved.png') });
   });
 });
 

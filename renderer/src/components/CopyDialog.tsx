@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import type { RequestOf } from '../../../shared/contract';
-import type { CopyPlanSummary } from '../../../shared/copy';
+import type { CopyPlanSummary, PlannedCopy } from '../../../shared/copy';
 import { displayDigest, formatPlatformRef, humanBytes } from '../../../shared/format';
 import { useAction, useCall } from '../api';
 import { useDialogFocus } from '../keyboard';
@@ -36,7 +36,7 @@ export function CopyDialog({ draft, onClose, onStarted }: { draft: CopyDraft; on
   const [tag, setTag] = useState(single ?? '');
   const source = useCall('image.get', single ? { registry: draft.image.registry, repository: draft.image.repository, reference: single } : undefined);
   const [chosen, setChosen] = useState<Set<string> | 'all'>('all');
-  const [plans, setPlans] = useState<CopyPlanSummary[] | undefined>();
+  const [plans, setPlans] = useState<PlannedCopy[] | undefined>();
   const [replaceConfirmed, setReplaceConfirmed] = useState(false);
   const planner = useAction('copy.plan');
   const starter = useAction('copy.start', ['copy.list']);
@@ -115,14 +115,23 @@ export function CopyDialog({ draft, onClose, onStarted }: { draft: CopyDraft; on
           {!plans && (
             <button disabled={planner.isPending || !registry || !repository.trim() || ontoItself}
               onClick={failuresShown(async () => {
-                const planned: CopyPlanSummary[] = [];
+                starter.reset();
+                const planned: PlannedCopy[] = [];
                 for (const [from, to] of tags) planned.push(await planner.mutateAsync(request(from, to)));
                 setPlans(planned);
               })}>{planner.isPending ? 'Planning…' : 'Plan'}</button>
           )}
           <button className="primary" disabled={starter.isPending || !plans || ontoItself || (replacing.length > 0 && !replaceConfirmed)} onClick={failuresShown(async () => {
+            // Each tag runs the plan shown above, not a new one.
             const ids: string[] = [];
-            for (const [from, to] of tags) ids.push((await starter.mutateAsync(request(from, to))).id);
+            try {
+              for (const [i, [from, to]] of tags.entries()) ids.push((await starter.mutateAsync({ ...request(from, to), planId: plans![i]!.planId })).id);
+            } catch (err) {
+              // A plan no longer kept, or a tag that moved since: what was shown is stale, so it goes and Plan
+              // comes back (a tag already started is simply found present when planned again).
+              changed();
+              throw err;
+            }
             onStarted(ids);
           })}>Start</button>
         </div>

@@ -57,9 +57,14 @@ function statusOf(job: CopyJobView): string {
 
 const sameRequest = (a: CopyJobView, b: CopyJobView): boolean => JSON.stringify(a.request) === JSON.stringify(b.request);
 
-/** A later job asked the same copy and is running or has succeeded: the failed one needs no retry. */
-function retried(job: CopyJobView, jobs: CopyJobView[]): boolean {
-  return jobs.some((other) => other.id !== job.id && other.startedAt >= job.startedAt && (other.state === 'running' || other.state === 'done') && sameRequest(other, job));
+/**
+ * Retry is offered on a failed or cancelled copy, unless a later job asked the same copy and is running
+ * or has succeeded, or the copy was refused because its destination tag moved: retrying that blindly
+ * would replace an image nobody reviewed (the copy is planned again from the image instead).
+ */
+function offersRetry(job: CopyJobView, jobs: CopyJobView[]): boolean {
+  if ((job.state !== 'failed' && job.state !== 'cancelled') || job.error?.code === 'conflict') return false;
+  return !jobs.some((other) => other.id !== job.id && other.startedAt >= job.startedAt && (other.state === 'running' || other.state === 'done') && sameRequest(other, job));
 }
 
 /** Copies, newest first: each card says its route by display names, the platforms, and what it does now. */
@@ -93,6 +98,7 @@ export function CopyQueue({ jobs, onOpen }: { jobs: CopyJobView[]; onOpen: (imag
               {job.state !== 'running' && <button className="icon" aria-label="Clear this copy" title="Clear" onClick={() => clear.mutate({ id: job.id })}>✕</button>}
             </div>
             <div className="job-platforms">{platformsOf(job)}</div>
+            {job.changedSincePlan?.map((c) => <div key={c} className="warning job-changed">{c}</div>)}
             {job.state === 'running' && p && p.phase === 'blobs' && p.totalBytes > 0 && <Bar done={p.doneBytes} total={p.totalBytes} />}
             {job.state === 'done' && <Bar done={1} total={1} />}
             <div className="job-status">
@@ -100,9 +106,9 @@ export function CopyQueue({ jobs, onOpen }: { jobs: CopyJobView[]; onOpen: (imag
               {job.state === 'done' && job.result?.warnings?.map((w) => <div key={w} className="warning">{w}</div>)}
               {job.state === 'failed' && <span className="error-message">{job.error?.message}</span>}
             </div>
-            {(open || ((job.state === 'failed' || job.state === 'cancelled') && !retried(job, jobs))) && (
+            {(open || offersRetry(job, jobs)) && (
               <div className="job-actions">
-                {(job.state === 'failed' || job.state === 'cancelled') && !retried(job, jobs) && <button className="small" onClick={() => retry.mutate(job.request)}>Retry</button>}
+                {offersRetry(job, jobs) && <button className="small" onClick={() => retry.mutate(job.request)}>Retry</button>}
                 {open && (
                   <button className="small" onClick={() => {
                     // The copy wrote the tag: what the destination's lists said before is stale.
