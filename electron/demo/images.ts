@@ -5,8 +5,37 @@
  */
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { tar, type TarEntry } from './tar-writer';
+import { tarBytes } from '../registry/archive/tar-writer';
 import { digestOf, type Digest } from '../registry/digest';
+
+/** A layer's entry, written exactly as told (hostile names included: extract tests need layers a careful tool would refuse). */
+export type TarEntry =
+  | { type: 'file'; name: string; content: Uint8Array | string; mode?: number }
+  | { type: 'dir'; name: string; mode?: number }
+  | { type: 'symlink'; name: string; target: string }
+  | { type: 'hardlink'; name: string; target: string };
+
+/** Sample layers carry one fixed time, so the same entries always make the same digest. */
+const SAMPLE_MTIME = 1700000000;
+
+/** An uncompressed layer tar of `entries`. */
+export function tar(entries: TarEntry[]): Buffer {
+  return tarBytes(entries.map((entry) => {
+    const common = { name: entry.name, mtime: SAMPLE_MTIME };
+    switch (entry.type) {
+      case 'file': {
+        const body = Buffer.from(entry.content);
+        return { header: { ...common, type: 'file' as const, size: body.length, mode: entry.mode }, body };
+      }
+      case 'dir':
+        return { header: { ...common, type: 'directory' as const, size: 0, mode: entry.mode } };
+      case 'symlink':
+        return { header: { ...common, type: 'symlink' as const, size: 0, linkname: entry.target } };
+      case 'hardlink':
+        return { header: { ...common, type: 'link' as const, size: 0, linkname: entry.target } };
+    }
+  }));
+}
 
 export const MT = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',

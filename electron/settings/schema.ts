@@ -8,7 +8,7 @@
 // is opted into once, here (the same global config classic zod sets for itself).
 import en from 'zod/v4/locales/en.js';
 import * as z from 'zod/mini';
-import { DEFAULT_EXTRACT_MAX_BYTES, DEFAULT_EXTRACT_MAX_ENTRIES } from '../registry/copy/extract-limits';
+import { DEFAULT_EXTRACT_MAX_BYTES, DEFAULT_EXTRACT_MAX_ENTRIES } from '../registry/archive/extract-limits';
 
 z.config(en());
 

@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isRegistryError } from '../../shared/errors';
 import { RegistryClient } from '../../electron/registry/client';
 import { copyImage } from '../../electron/registry/copy/copy';
-import { extractImage } from '../../electron/registry/copy/extract';
+import { extractImage } from '../../electron/registry/archive/extract';
 import { exportImage } from '../../electron/registry/copy/oci-layout';
 import { cli } from '../helpers/cli';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';

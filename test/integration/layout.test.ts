@@ -20,7 +20,7 @@ import { exportCommand, importCommand } from '../../electron/cli/commands/layout
 import { createContext, GLOBAL_FLAGS } from '../../electron/cli/context';
 import { RegistryClient } from '../../electron/registry/client';
 import { exportImage, importImage, listLayout, REF_NAME } from '../../electron/registry/copy/oci-layout';
-import { indexTarFile } from '../../electron/registry/copy/tar-stream';
+import { indexTarFile } from '../../electron/registry/archive/tar-reader';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { startFaultProxy, type FaultAction, type FaultProxy } from '../rig/fault-proxy';
 import type { PushedImage } from '../rig/fixtures';

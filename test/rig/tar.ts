@@ -1,2 +1,2 @@
 /** The rig writes tar layers with the demo's writer (one implementation for both). */
-export * from '../../electron/demo/tar-writer';
+export { tar, type TarEntry } from '../../electron/demo/images';

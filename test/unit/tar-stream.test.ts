@@ -13,8 +13,10 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRegistryError } from '../../shared/errors';
-import { tar as demoTar } from '../../electron/demo/tar-writer';
-import { encodeHeader, indexTarFile, paxRecord, parseHeader, parsePax, readTar, TarWriter, type TarHeader } from '../../electron/registry/copy/tar-stream';
+import { tar as demoTar } from '../../electron/demo/images';
+import { encodeHeader, paxRecord, parseHeader, parsePax, type TarHeader } from '../../electron/registry/archive/tar-header';
+import { indexTarFile, readTar } from '../../electron/registry/archive/tar-reader';
+import { TarWriter } from '../../electron/registry/archive/tar-writer';
 
 const run = promisify(execFile);
 

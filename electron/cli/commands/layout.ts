@@ -7,7 +7,7 @@
 import type { CopyProgress } from '../../../shared/copy';
 import { parseByteSize } from '../../../shared/byte-size';
 import { humanBytes } from '../../../shared/format';
-import { extractImage } from '../../registry/copy/extract';
+import { extractImage } from '../../registry/archive/extract';
 import { exportImage, importImage } from '../../registry/copy/oci-layout';
 import { formatPlatform, parsePlatform, type Platform } from '../../registry/platform';
 import { parseReference } from '../../registry/reference';

@@ -36,7 +36,9 @@ import { DEFAULT_CHUNK_SIZE, DEFAULT_CHUNKED_ABOVE } from './blob-transfer';
 import { uploadBlobs } from './blob-uploads';
 import { chooseEntries, isForeign, platformRef, subsetIndex } from './plan';
 import { ProgressTracker } from './progress';
-import { indexTarFile, TarWriter, type TarHeader } from './tar-stream';
+import type { TarHeader } from '../archive/tar-header';
+import { indexTarFile } from '../archive/tar-reader';
+import { TarWriter } from '../archive/tar-writer';
 
 /** The annotation of index.json entries that names them (a tag, usually). */
 export const REF_NAME = 'org.opencontainers.image.ref.name';
