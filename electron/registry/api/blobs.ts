@@ -1,12 +1,13 @@
 /**
  * Blobs: HEAD, streaming GET verified on the fly, ranged GET for resuming, and
  * small bounded reads (configs). A blob is never held whole in memory unless
- * it is small by contract (a config), and every byte is checked against its digest.
+ * it is small by contract (a config), and every byte is checked against its
+ * digest (blob-verify.ts).
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { RegistryError } from '../../../shared/errors';
 import { pullScope } from '../auth/scopes';
-import { DigestVerifier } from '../digest';
+import { BlobVerifier, verifyBytes, verifyingStream, type MismatchError } from '../blob-verify';
 import { discard, readBounded } from '../transport/body';
 import { toRegistryError } from '../transport/network-errors';
 import { errorForStatus } from '../transport/status-errors';
@@ -121,37 +122,15 @@ export async function openBlob(fetch: Fetch, target: BlobTarget, options: CallOp
   return { stream: typed, offset: start, size: Number.isSafeInteger(size) ? size : -1 };
 }
 
-/**
- * A pass-through that hashes what flows and fails the stream with
- * `digest_mismatch` at the end if the bytes are not the blob they claim to be.
- */
-export function verifyingStream(t: BlobTarget, expectedSize?: number): Transform & { bytes(): number } {
-  const verifier = new DigestVerifier(parseBlobTarget(t).digest);
-  const stream = new Transform({
-    transform(chunk: Buffer, _enc, done: TransformCallback) {
-      verifier.update(chunk);
-      done(null, chunk);
-    },
-    flush(done: TransformCallback) {
-      if (expectedSize !== undefined && expectedSize >= 0 && verifier.bytes !== expectedSize) {
-        return done(new RegistryError('digest_mismatch', `${t.registry}: ${describe(t)} has ${verifier.bytes} bytes, expected ${expectedSize}`,
-          { registry: t.registry, repository: t.repository }, 'The source registry served a truncated or altered blob.'));
-      }
-      try {
-        verifier.verify();
-        done();
-      } catch (err) {
-        done(err instanceof RegistryError ? new RegistryError(err.code, `${t.registry}: ${describe(t)}: ${err.message}`, { registry: t.registry, repository: t.repository }, err.hint) : (err as Error));
-      }
-    },
-  });
-  return Object.assign(stream, { bytes: () => verifier.bytes });
+/** A blob from `t` that is not the one its digest and descriptor name. */
+function mismatchIn(t: BlobTarget, hint: string): MismatchError {
+  return (detail) => new RegistryError('digest_mismatch', `${t.registry}: ${describe(t)} ${detail}`, { registry: t.registry, repository: t.repository }, hint);
 }
 
 /** A whole blob, streamed and verified. */
 export async function getBlob(fetch: Fetch, t: BlobTarget, options: CallOptions & SizedRead = {}): Promise<{ stream: Readable; size: number }> {
   const body = await openBlob(fetch, t, options);
-  const verified = verifyingStream(t, options.expectedSize ?? body.size);
+  const verified = verifyingStream(new BlobVerifier({ digest: t.digest, size: options.expectedSize ?? body.size }, mismatchIn(t, 'The source registry served a truncated or altered blob.')));
   body.stream.on('error', (err) => verified.destroy(err));
   verified.on('close', () => {
     if (!body.stream.destroyed) body.stream.destroy();
@@ -167,12 +146,5 @@ export async function readSmallBlob(fetch: Fetch, target: BlobTarget, limit: num
   const res = await fetch({ ...where, method: 'GET', target: v2Path.blob(t.repository, t.digest), scopes: [pullScope(t.repository)], mirrorable: true, ...(options.signal ? { signal: options.signal } : {}) });
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });
   const bytes = await readBounded(res, limit, { ...where, what: describe(t) });
-  const verifier = new DigestVerifier(t.digest);
-  verifier.update(bytes);
-  try {
-    verifier.verify();
-  } catch (err) {
-    throw new RegistryError('digest_mismatch', `${t.registry}: ${describe(t)} does not match its digest`, where, 'The registry served altered content; do not trust it.', { cause: err });
-  }
-  return bytes;
+  return verifyBytes(bytes, new BlobVerifier({ digest: t.digest }, mismatchIn(t, 'The registry served altered content; do not trust it.')));
 }

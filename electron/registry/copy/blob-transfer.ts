@@ -9,7 +9,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { RegistryError } from '../../../shared/errors';
 import type { PlannedBlob } from '../../../shared/copy';
 import type { BlobBody } from '../api/blobs';
-import { DigestVerifier, parseDigest } from '../digest';
+import { BlobVerifier } from '../blob-verify';
 import type { UploadSession, UploadTarget } from '../api/uploads';
 import type { RegistryClient } from '../client';
 
@@ -59,18 +59,10 @@ function drained(stream: PassThrough): Promise<void> {
   });
 }
 
-/** The bytes read from the source are the blob the descriptor names: size and digest. */
-function checkReceived(ctx: TransferContext, blob: PlannedBlob, verifier: DigestVerifier): void {
-  if (blob.size >= 0 && verifier.bytes !== blob.size) {
-    throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} has ${verifier.bytes} bytes, expected ${blob.size}`, ctx.source,
-      'The source registry served a truncated or altered blob.');
-  }
-  try {
-    verifier.verify();
-  } catch (err) {
-    throw new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} in ${ctx.source.repository}: ${(err as Error).message}`, ctx.source,
-      'The source registry served altered data; nothing was tagged.');
-  }
+/** Checks what is read from the source against the blob the descriptor names: size and digest. */
+function sourceVerifier(ctx: TransferContext, blob: PlannedBlob): BlobVerifier {
+  return new BlobVerifier(blob, (detail) => new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} in ${ctx.source.repository} ${detail}`, ctx.source,
+    'The source served a truncated or altered blob; nothing was tagged.'));
 }
 
 /**
@@ -82,7 +74,7 @@ function checkReceived(ctx: TransferContext, blob: PlannedBlob, verifier: Digest
  */
 async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
   const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, expectedSize: blob.size });
-  const verifier = new DigestVerifier(parseDigest(blob.digest));
+  const verifier = sourceVerifier(ctx, blob);
   // A deep buffer: fewer drain waits between the source and the upload (memory stays bounded per blob).
   const body = new PassThrough({ highWaterMark: 256 * 1024 });
   let failure: unknown;
@@ -94,7 +86,7 @@ async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: S
         if (!body.write(chunk)) await drained(body);
         if (ctx.signal.aborted) throw cancelled(ctx);
       }
-      checkReceived(ctx, blob, verifier);
+      verifier.end();
     } catch (err) {
       failure = ctx.signal.aborted ? cancelled(ctx) : err;
       (source.stream as Readable).destroy();
@@ -121,7 +113,7 @@ async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: S
 /** A small blob: read whole from the source (verified), then one PUT. */
 async function uploadSmall(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
   const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, expectedSize: blob.size });
-  const verifier = new DigestVerifier(parseDigest(blob.digest));
+  const verifier = sourceVerifier(ctx, blob);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of source.stream as AsyncIterable<Buffer>) {
@@ -130,7 +122,7 @@ async function uploadSmall(ctx: TransferContext, blob: PlannedBlob, holder: Sess
     verifier.update(chunk);
     chunks.push(chunk);
   }
-  checkReceived(ctx, blob, verifier);
+  verifier.end();
   // Not cancelled midway (a small PUT ends quickly): an aborted request would leave a session distribution cannot delete.
   await ctx.uploads.putWholeBlob(holder.session, blob.digest, Buffer.concat(chunks, size));
   ctx.onBytes(blob.digest, size);
@@ -154,7 +146,7 @@ class ChunkReader {
   constructor(
     private readonly iterator: AsyncIterator<Buffer>,
     private position: number,
-    private readonly verifier: DigestVerifier,
+    private readonly verifier: BlobVerifier,
   ) {}
 
   /** Reads and drops `length` bytes: a source that ignored the Range resent what the registry already has. */
@@ -204,7 +196,7 @@ class ChunkReader {
  */
 async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
   let session = holder.session;
-  const verifier = new DigestVerifier(parseDigest(blob.digest));
+  const verifier = sourceVerifier(ctx, blob);
   let offset = 0;
   let resumes = 0;
   const chunkSize = Math.max(ctx.chunkSize, session.minChunk ?? 0);
@@ -239,7 +231,7 @@ async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: Se
       (source.stream as Readable).destroy();
     }
   }
-  checkReceived(ctx, blob, verifier);
+  verifier.end();
   await ctx.uploads.finishUpload(session, blob.digest, ctx.signal);
 }
 

@@ -26,7 +26,8 @@ import type { RegistryClient } from '../client';
 import type { Descriptor, ImageIndex, ParsedManifest } from '../api/manifest-types';
 import { parseManifest } from '../api/manifest-types';
 import type { FetchedManifest } from '../api/manifests';
-import { DigestVerifier, digestOf, digestParts, isDigest, parseDigest, type Digest } from '../digest';
+import { digestOf, digestParts, isDigest, parseDigest, type Digest } from '../digest';
+import { BlobVerifier, verifiedChunks } from '../blob-verify';
 import { MEDIA_TYPES } from '../media-types';
 import { inParallel } from '../parallel';
 import { formatPlatform, isAttestation, platformMatches, type Platform } from '../platform';
@@ -148,23 +149,11 @@ function tagFromRefName(refName: string | undefined): string | undefined {
 // ---------------------------------------------------------------------------
 // Verified streams
 
-/**
- * Passes `input` through, failing with digest_mismatch as soon as it is longer
- * than `size`, or at the end if its length or digest differ from the descriptor's.
- */
-async function* verified(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, descriptor: { digest: string; size: number }, where: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
-  const verifier = new DigestVerifier(parseDigest(descriptor.digest));
-  const mismatch = (detail: string) => new RegistryError('digest_mismatch', `${where}: blob ${descriptor.digest} ${detail}`, {},
-    'The data does not match its descriptor; it was not kept.');
-  for await (const piece of input) {
-    const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
-    verifier.update(chunk);
-    if (verifier.bytes > descriptor.size) throw mismatch(`has more than the ${descriptor.size} bytes its descriptor says`);
-    onBytes?.(chunk.length);
-    yield chunk;
-  }
-  if (verifier.bytes !== descriptor.size) throw mismatch(`has ${verifier.bytes} bytes, its descriptor says ${descriptor.size}`);
-  if (verifier.digest() !== descriptor.digest) throw mismatch(`does not match its digest (got ${verifier.digest().slice(0, 19)}…)`);
+/** Passes `input` through, checked against its descriptor (blob-verify.ts); a mismatch names `where`. */
+function verified(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, descriptor: { digest: string; size: number }, where: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
+  const verifier = new BlobVerifier(descriptor, (detail) => new RegistryError('digest_mismatch', `${where}: blob ${descriptor.digest} ${detail}`, {},
+    'The data does not match its descriptor; it was not kept.'));
+  return verifiedChunks(input, verifier, onBytes);
 }
 
 /** A registry blob as a stream of chunks, resumed with a ranged GET when the connection breaks midway. */
