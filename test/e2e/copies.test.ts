@@ -19,6 +19,7 @@ import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { digestAt } from '../helpers/uploads';
+import { expectInView } from '../helpers/in-view';
 import { launchChromium, startServe, type Serve } from '../helpers/ui';
 
 const rig = inject('rig');
@@ -81,6 +82,9 @@ describe('copies never surprise', () => {
     expect(await dialog().getByRole('button', { name: 'Plan' }).isDisabled()).toBe(true);
     await dialog().getByLabel('Destination registry').selectOption(rig.registry.host);
     await expect.poll(() => dialog().getByRole('alert').textContent()).toContain('is the source itself: a copy onto itself changes nothing');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await expectInView(page, dialog().getByRole('alert'));
+    await page.setViewportSize({ width: 1400, height: 860 });
     expect(await dialog().getByRole('button', { name: 'Plan' }).isDisabled()).toBe(true);
     expect(await dialog().getByRole('button', { name: 'Start' }).isDisabled()).toBe(true);
     // Another tag is a real copy: the refusal goes.
@@ -105,6 +109,12 @@ describe('copies never surprise', () => {
     expect(await dialog().getByRole('button', { name: 'Start' }).isDisabled()).toBe(true);
     await replaced.getByLabel('Replace it').check();
     await page.screenshot({ path: join(SHOTS, 'copy-overwrite.png') });
+    // In the smallest window too, the confirmation and Start are in view, not below the fold.
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await expectInView(page, dialog());
+    await expectInView(page, dialog().getByRole('button', { name: 'Start' }));
+    await page.screenshot({ path: join(SHOTS, 'copy-overwrite-narrow.png') });
+    await page.setViewportSize({ width: 1400, height: 860 });
     await dialog().getByRole('button', { name: 'Start' }).click();
     await expect.poll(() => page.locator('[data-job-state="done"]').count()).toBe(1);
     expect(await digestAt(destination, multi.repo, multi.tag)).toBe(multi.digest);
