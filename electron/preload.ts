@@ -4,6 +4,7 @@
  * `on`, and nothing else (no raw ipcRenderer). The main side validates every call.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { isEventName } from '../shared/events';
 
 type Listener = (payload: unknown) => void;
 
@@ -17,6 +18,7 @@ const api = {
     ipcRenderer.send('regdesk:cancel', Number(id));
   },
   on(event: string, listener: Listener): () => void {
+    if (!isEventName(event)) throw new Error(`no event "${String(event).slice(0, 100)}" in the contract`);
     const wrapped = (_e: IpcRendererEvent, name: unknown, payload: unknown): void => {
       if (name === event) listener(JSON.parse(String(payload)));
     };

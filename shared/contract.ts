@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import type { CopyPlanSummary, CopyProgress, CopyResult, PlannedCopy } from './copy';
 import type { WireError } from './errors';
+import type { EventMap, EventName } from './events';
+import type { Platform } from './platform';
 
 const host = z.string().min(1).max(300);
 const repository = z.string().min(1).max(256);
@@ -39,10 +41,7 @@ export interface CredentialsView {
   removable: boolean;
 }
 
-export interface PlatformView {
-  os: string;
-  architecture: string;
-  variant?: string;
+export interface PlatformView extends Platform {
   digest: string;
   /** Of the platform's manifest document. */
   size: number;
@@ -216,18 +215,12 @@ export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request
 export type ParsedRequestOf<C extends Channel> = z.output<(typeof CHANNELS)[C]['request']>;
 export type ResponseOf<C extends Channel> = (typeof CHANNELS)[C]['response'];
 
-export const CHANNEL_NAMES = Object.keys(CHANNELS) as Channel[];
-
 export function isChannel(name: string): name is Channel {
   return Object.prototype.hasOwnProperty.call(CHANNELS, name);
 }
 
-/** Events pushed from the main side: copy progress and results. */
-export interface EventMap {
-  'copy.updated': CopyJobView;
-  'updates.changed': WatchView[];
-}
-export type EventName = keyof EventMap;
+/** Events pushed from the main side, beside the channels: the table is in events.ts, which the preload bundles without zod. */
+export { EVENTS, isEventName, type EventMap, type EventName } from './events';
 
 /** What every call answers: a result or one serialised error, never a thrown object across the boundary. */
 export type Envelope<T> = { ok: true; result: T } | { ok: false; error: WireError };

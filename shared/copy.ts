@@ -2,12 +2,10 @@
  * Copy plans, progress and results: produced by the engine, shown by the UI
  * and printed by the CLI. Plain data, so they cross IPC unchanged.
  */
+import type { Platform } from './platform';
 
-export interface PlatformRef {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+/** A platform in a plan or a result: the one Platform type (shared/platform.ts), by the name the copy code uses. */
+export type PlatformRef = Platform;
 
 /** What happens to one blob: already there, mounted from another repository, or streamed. */
 export type BlobAction = 'exists' | 'mount' | 'upload';

@@ -7,10 +7,10 @@
 import type { CopyJobView, CredentialsView, EventMap, EventName, ParsedRequestOf, RegistryView, ResponseOf, WatchView } from '../../shared/contract';
 import { CHANNELS, isChannel, type Channel, type Envelope } from '../../shared/contract';
 import { RegistryError, isRegistryError } from '../../shared/errors';
+import { canonicalRegistry } from '../../shared/names';
 import type { createDiscovery } from '../credentials/discovery';
 import type { SecretStore } from '../credentials/keychain';
 import { importCredentials, login, logout } from '../credentials/login';
-import { canonicalRegistry } from '../credentials/registry-keys';
 import type { RegistryClient, RegistryClientOptions } from '../registry/client';
 import { planCopy, type CopyRequest } from '../registry/copy/plan';
 import { parsePlatform } from '../registry/platform';

@@ -18,7 +18,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import type { Envelope, EventMap, EventName } from '../../shared/contract';
+import { isEventName, type Envelope, type EventMap, type EventName } from '../../shared/contract';
 import { RegistryError, type ErrorCode } from '../../shared/errors';
 import { dispatch, type Handlers } from './handlers';
 import { encodeEnvelope, encodeEventPayload } from './wire';
@@ -227,6 +227,8 @@ export async function startServer(options: ServeOptions): Promise<Server> {
       return `http://127.0.0.1:${port}/#code=${code}`;
     },
     emit(event, payload) {
+      // Typed callers send only the contract's events; anything else never reaches a page.
+      if (!isEventName(event)) return;
       const data = encodeEventPayload(payload);
       if (data === undefined) return;
       const frame = `event: ${event}\ndata: ${data}\n\n`;

@@ -7,7 +7,7 @@
  * sessionStorage, so a reload works. Events are read from a fetch stream
  * (EventSource cannot send a header), reconnected when it drops.
  */
-import type { CallOptions, Channel, Envelope, EventMap, EventName, RegdeskApi, RequestOf, ResponseOf } from '../../shared/contract';
+import { isEventName, type CallOptions, type Channel, type Envelope, type EventMap, type EventName, type RegdeskApi, type RequestOf, type ResponseOf } from '../../shared/contract';
 import { RegistryError, type WireError } from '../../shared/errors';
 
 /** The API, plus a signal that events may have been missed (the event stream came back after a drop). */
@@ -23,6 +23,7 @@ interface Bridge {
 }
 
 const cancelled = (): RegistryError => new RegistryError('cancelled', 'cancelled', {});
+const unknownEvent = (event: string): RegistryError => new RegistryError('internal', `no event "${event.slice(0, 100)}" in the contract`, {});
 
 function unwrap<T>(envelope: Envelope<T>): T {
   if (envelope.ok) return envelope.result;
@@ -47,6 +48,7 @@ function bridgeApi(bridge: Bridge): RendererApi {
       }
     },
     on(event, listener) {
+      if (!isEventName(event)) throw unknownEvent(event);
       return bridge.on(event, (payload) => listener(payload as never));
     },
   };
@@ -200,6 +202,7 @@ function httpApi(): RendererApi {
   const reconnectListeners = new Set<() => void>();
   let streaming = false;
   const deliver = (event: string, data: string): void => {
+    if (!isEventName(event)) return;
     const set = listeners.get(event);
     if (!set?.size) return;
     let payload: never;
@@ -238,6 +241,7 @@ function httpApi(): RendererApi {
       return unwrap(envelope as Envelope<ResponseOf<C>>);
     },
     on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void) {
+      if (!isEventName(event)) throw unknownEvent(event);
       if (!streaming) {
         streaming = true;
         eventStream(token, deliver, () => reconnectListeners.forEach((l) => l()));
