@@ -1,13 +1,42 @@
-// Lint, including the layering rules of DEVELOPERS.md: the engine never imports
-// Electron or UI code, shared/ imports nothing platform-specific, the renderer
-// imports only shared/.
+// Lint, including README's layout table (### Layout): which folder may import
+// which, and which npm packages each may use (scripts/lint-layers.mjs checks
+// it). `npm run lint` also refuses import cycles (scripts/check-cycles.mjs).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './scripts/lint-layers.mjs';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'http', 'https', 'net', 'tls', 'crypto', 'child_process', 'stream', 'url', 'util', 'zlib', 'events'];
+/**
+ * The layout table, from the bottom up: a layer may import itself, the layers
+ * named in `mayImport`, and the npm packages in `packages` ('node:' stands for
+ * Node's built-in modules). Files in no layer (test/, scripts/, configs) are
+ * not checked.
+ */
+const LAYERS = [
+  { name: 'shared/', files: ['shared/'], mayImport: [], packages: ['zod'] },
+  { name: 'the engine (electron/registry/)', files: ['electron/registry/'], mayImport: ['shared/'], packages: ['node:', 'undici'] },
+  { name: 'electron/credentials/', files: ['electron/credentials/'], mayImport: ['the engine (electron/registry/)', 'shared/'], packages: ['node:', 'keytar'] },
+  { name: 'electron/settings/', files: ['electron/settings/'], mayImport: ['the engine (electron/registry/)', 'shared/'], packages: ['node:', 'zod'] },
+  { name: 'electron/demo/', files: ['electron/demo/'], mayImport: ['the engine (electron/registry/)', 'shared/'], packages: ['node:'] },
+  { name: 'electron/update-service.ts', files: ['electron/update-service.ts'], mayImport: ['the engine (electron/registry/)', 'electron/settings/', 'shared/'], packages: ['node:'] },
+  { name: 'electron/ipc/', files: ['electron/ipc/'], mayImport: ['the engine (electron/registry/)', 'electron/credentials/', 'electron/settings/', 'electron/update-service.ts', 'shared/'], packages: ['node:'] },
+  {
+    name: 'electron/cli/',
+    files: ['electron/cli/'],
+    mayImport: ['electron/ipc/', 'electron/demo/', 'the engine (electron/registry/)', 'electron/credentials/', 'electron/settings/', 'electron/update-service.ts', 'shared/', 'package.json'],
+    packages: ['node:'],
+  },
+  {
+    name: 'the Electron shell',
+    files: ['electron/main.ts', 'electron/preload.ts', 'electron/app-menu.ts', 'electron/app-protocol.ts', 'electron/window-options.ts'],
+    mayImport: ['electron/ipc/', 'the engine (electron/registry/)', 'electron/credentials/', 'electron/settings/', 'electron/update-service.ts', 'shared/'],
+    packages: ['node:', 'electron', 'electron-store'],
+  },
+  { name: 'renderer/', files: ['renderer/src/'], mayImport: ['shared/'], packages: ['react', 'react-dom', '@tanstack/react-query'] },
+  { name: 'package.json', files: ['package.json'], mayImport: [], packages: [] },
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'test/e2e/screenshots/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'dist.build-*/**', 'dist.old-*/**', 'node_modules/**', 'release/**', 'test/e2e/screenshots/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,42 +52,12 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off', 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
-    files: ['electron/registry/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'electron', message: 'electron/registry/ is plain Node: no Electron imports.' }],
-        patterns: [
-          { group: ['react', 'react-dom', '@tanstack/*', 'electron-store', 'keytar'], message: 'The engine depends on no UI, settings or keychain package.' },
-          { group: ['**/renderer/**', '**/ipc/**', '**/cli/**', '**/credentials/**', '**/settings/**', '../main', '../preload'], message: 'The engine imports only itself and shared/.' },
-        ],
-      }],
-    },
-  },
-  {
-    files: ['shared/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: [...nodeBuiltins, 'electron', 'react', 'react-dom', 'undici'], message: 'shared/ is the IPC contract: no Node, DOM-framework or Electron APIs.' },
-          { group: ['**/electron/**', '**/renderer/**', '**/test/**'], message: 'shared/ imports only shared/.' },
-        ],
-      }],
-    },
+    files: ['electron/**/*.ts', 'shared/**/*.ts', 'renderer/src/**/*.{ts,tsx}'],
+    plugins: { regdesk: layersPlugin },
+    rules: { 'regdesk/layers': ['error', { layers: LAYERS }] },
   },
   {
     files: ['renderer/**'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', fetch: 'readonly', EventSource: 'readonly', requestAnimationFrame: 'readonly' } },
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: [...nodeBuiltins, 'electron', 'undici', 'keytar', 'electron-store'], message: 'The renderer talks to the main process only through the IPC contract.' },
-          { group: ['**/electron/**', '**/test/**'], message: 'The renderer imports only shared/ (and its own files).' },
-        ],
-      }],
-    },
-  },
-  {
-    files: ['renderer/vite.config.ts'],
-    rules: { 'no-restricted-imports': 'off' },
   },
 );

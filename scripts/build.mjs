@@ -1,5 +1,6 @@
 // Builds everything that ships: the Electron main process and preload, the CLI, and the renderer.
-// Node-side bundles keep npm packages external (native keytar, undici) and resolve them from node_modules.
+// Node-side bundles carry their npm dependencies (undici included) but keytar, a native module
+// resolved from node_modules, and electron, which the app provides.
 import { build } from 'esbuild';
 import { chmod, readdir, rename, rm } from 'node:fs/promises';
 import { build as viteBuild } from 'vite';
