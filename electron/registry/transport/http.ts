@@ -5,13 +5,12 @@
  */
 import { rootCertificates } from 'node:tls';
 import { isIP } from 'node:net';
-// undici's public entry only: it is what gives every dispatcher its methods (a proxy's
-// tunnel needs `connect`), so loading its internal files instead breaks proxies.
-import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { tlsId } from './config-id';
 import { isLoopbackHost, isRegistryUrl } from './hosts';
 import { toRegistryError } from './network-errors';
 import { environmentProxy, settingsProxy, type ProxyRoute } from './proxy-route';
+import { Agent, EnvHttpProxyAgent, ProxyAgent, request } from './undici-core';
 import { checkResolvesSafely, guardedLookup, systemLookup, type AddressGuard, type LookupFunction } from './resolve-guard';
 import { DEFAULT_TIMEOUTS, type Fetch, type RegistryHostConfig, type RegistryRequest, type TransportTimeouts } from './types';
 
