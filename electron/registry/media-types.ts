@@ -22,8 +22,6 @@ export const MEDIA_TYPES = {
   dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
 } as const;
 
-export type KnownMediaType = (typeof MEDIA_TYPES)[keyof typeof MEDIA_TYPES];
-
 /**
  * Every manifest format regdesk reads, most wanted first, schema 1 last (read-only,
  * deprecated). Plain types without q-values: Artifact Registry and GitLab compare
@@ -55,14 +53,4 @@ export function baseMediaType(contentType: string | undefined): string | undefin
 export function isIndexMediaType(mediaType: string | undefined): boolean {
   const type = baseMediaType(mediaType);
   return type === MEDIA_TYPES.ociIndex || type === MEDIA_TYPES.dockerManifestList;
-}
-
-export function isImageManifestMediaType(mediaType: string | undefined): boolean {
-  const type = baseMediaType(mediaType);
-  return type === MEDIA_TYPES.ociManifest || type === MEDIA_TYPES.dockerManifest;
-}
-
-export function isSchema1MediaType(mediaType: string | undefined): boolean {
-  const type = baseMediaType(mediaType);
-  return type === MEDIA_TYPES.dockerSchema1 || type === MEDIA_TYPES.dockerSchema1Signed;
 }

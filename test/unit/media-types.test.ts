@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   baseMediaType,
-  isImageManifestMediaType,
   isIndexMediaType,
-  isSchema1MediaType,
   MANIFEST_ACCEPT,
   MANIFEST_ACCEPT_TYPES,
   MEDIA_TYPES,
@@ -68,23 +66,5 @@ describe('media type predicates', () => {
     expect(isIndexMediaType(`${MEDIA_TYPES.ociIndex}x`)).toBe(false);
     expect(isIndexMediaType('')).toBe(false);
     expect(isIndexMediaType(undefined)).toBe(false);
-  });
-
-  it('isImageManifestMediaType', () => {
-    expect(isImageManifestMediaType(MEDIA_TYPES.ociManifest)).toBe(true);
-    expect(isImageManifestMediaType(MEDIA_TYPES.dockerManifest)).toBe(true);
-    expect(isImageManifestMediaType(MEDIA_TYPES.dockerManifest.toUpperCase())).toBe(true);
-    expect(isImageManifestMediaType(MEDIA_TYPES.ociIndex)).toBe(false);
-    expect(isImageManifestMediaType(MEDIA_TYPES.dockerSchema1)).toBe(false);
-    expect(isImageManifestMediaType(MEDIA_TYPES.ociConfig)).toBe(false);
-    expect(isImageManifestMediaType('application/json')).toBe(false);
-    expect(isImageManifestMediaType(undefined)).toBe(false);
-  });
-
-  it('isSchema1MediaType', () => {
-    expect(isSchema1MediaType(MEDIA_TYPES.dockerSchema1)).toBe(true);
-    expect(isSchema1MediaType(MEDIA_TYPES.dockerSchema1Signed)).toBe(true);
-    expect(isSchema1MediaType(MEDIA_TYPES.dockerManifest)).toBe(false);
-    expect(isSchema1MediaType(undefined)).toBe(false);
   });
 });

@@ -4,8 +4,6 @@
  * makes one cache key however the requests listed them.
  */
 
-export type Action = 'pull' | 'push' | 'delete' | '*';
-
 export const pullScope = (repository: string): string => `repository:${repository}:pull`;
 export const pushScope = (repository: string): string => `repository:${repository}:pull,push`;
 export const deleteScope = (repository: string): string => `repository:${repository}:delete`;
@@ -45,23 +43,4 @@ export function mergeScopes(...lists: Array<readonly string[] | undefined>): str
   }
   const merged = [...resources.values()].map((r) => `${r.type}:${r.name}:${[...r.actions].sort().join(',')}`);
   return [...merged, ...opaque].sort();
-}
-
-/** True when every action of every scope in `wanted` is covered by `held`. */
-export function scopesCover(held: readonly string[], wanted: readonly string[]): boolean {
-  const heldMap = new Map<string, Set<string>>();
-  for (const scope of held) {
-    const r = parse(scope);
-    if (!r) continue;
-    const key = `${r.type}:${r.name}`;
-    const existing = heldMap.get(key);
-    if (existing) r.actions.forEach((a) => existing.add(a));
-    else heldMap.set(key, new Set(r.actions));
-  }
-  return wanted.every((scope) => {
-    const r = parse(scope);
-    if (!r) return held.includes(scope);
-    const actions = heldMap.get(`${r.type}:${r.name}`);
-    return actions !== undefined && (actions.has('*') || [...r.actions].every((a) => actions.has(a)));
-  });
 }

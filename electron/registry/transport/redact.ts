@@ -1,10 +1,8 @@
 /**
  * Secrets never reach a log line or an error message. URLs lose their user
- * info and query (signed storage URLs carry credentials there), headers that
- * carry credentials are masked, and known secret values are scrubbed from text.
+ * info and query (signed storage URLs carry credentials there), and known
+ * secret values are scrubbed from text.
  */
-
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-amz-security-token']);
 
 /** A private copy of the URL (we edit it), or undefined when it does not parse. */
 function copyOf(url: URL | string): URL | undefined {
@@ -34,20 +32,6 @@ export function redactApiUrl(url: URL | string): string {
   const keys = [...parsed.searchParams.keys()];
   if (keys.every((k) => safe.has(k)) && !parsed.username && !parsed.password) return parsed.toString();
   return redactUrl(parsed);
-}
-
-export function redactHeaders(headers: Record<string, string> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const lower = name.toLowerCase();
-    if (!SECRET_HEADERS.has(lower)) out[name] = value;
-    else {
-      // Keep only a known auth scheme word (`Bearer <redacted>`); anything else may be the secret itself.
-      const scheme = /^(Basic|Bearer|Digest|Negotiate|AWS4-HMAC-SHA256)\s/i.exec(value)?.[1];
-      out[name] = (lower === 'authorization' || lower === 'proxy-authorization') && scheme ? `${scheme} <redacted>` : '<redacted>';
-    }
-  }
-  return out;
 }
 
 /** Replaces every occurrence of the given secrets (and their encoded forms) in `text`. */
