@@ -10,15 +10,12 @@ import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RegistryError } from '../shared/errors';
-import { createDiscovery } from './credentials/discovery';
 import { keytarStore } from './credentials/keychain';
-import { sessionStore } from './credentials/session-store';
 import { createCallRegistry } from './ipc/call-registry';
 import { createHandlers, dispatch } from './ipc/handlers';
 import { encodeEnvelope, encodeEventPayload } from './ipc/wire';
-import { RegistryClient } from './registry/client';
-import { liveHostConfig, notifyingUpdates } from './settings/live-host-config';
 import { openSettings, settingsDir, type ConfLike } from './settings/settings-file';
+import { createAppServices, type AppServices } from './services';
 import { menuTemplate } from './app-menu';
 import { isAllowedWindowRequest, rendererFile, withAppHeaders } from './app-protocol';
 import { APP_ORIGIN, APP_SCHEME, isAllowedExternalUrl, isAppUrl, windowOptions } from './window-options';
@@ -46,23 +43,16 @@ function trusted(frame: WebFrameMain | null): boolean {
   return Boolean(frame) && isAppUrl(frame!.url);
 }
 
-function createServices() {
+function createServices(): AppServices {
   const dir = settingsDir();
-  const opened = openSettings({ dir, createStore: (cwd, name) => new ElectronStore({ cwd, name }) as unknown as ConfLike });
+  const settings = openSettings({ dir, createStore: (cwd, name) => new ElectronStore({ cwd, name }) as unknown as ConfLike });
+  const services = createAppServices({ settings, dir, store: keytarStore(), userAgent: `regdesk/${app.getVersion()}` });
   // Registry settings follow the user's edits (in the app, or registries.json by hand) while the app runs.
-  const hostConfig = liveHostConfig({ settings: opened, dir });
-  hostConfig.watch();
-  const settings = notifyingUpdates(opened, hostConfig.refresh);
-  const store = keytarStore();
-  const session = sessionStore();
-  const discovery = createDiscovery({ store, session });
-  const proxy = settings.get().proxy;
-  const transport = { hostConfig: hostConfig.hostConfig, ...(proxy ? { proxy } : {}), userAgent: `regdesk/${app.getVersion()}` };
-  const client = new RegistryClient({ ...transport, credentials: discovery.source });
-  return { settings, store, session, discovery, client, transport, notice: settings.notice ?? hostConfig.problem() };
+  services.live.watch();
+  return services;
 }
 
-function createWindow(services: ReturnType<typeof createServices>): BrowserWindow {
+function createWindow(services: AppServices): BrowserWindow {
   const state = services.settings.get().window;
   const win = new BrowserWindow({
     ...windowOptions(join(__dirname, 'preload.cjs'), app.isPackaged),

@@ -1,16 +1,15 @@
 /**
- * What every CLI command shares: the global flags, one engine client built
- * from settings, registries.json, the keychain and the other credential
- * sources, output helpers, and a cancel signal wired to Ctrl-C.
+ * What every CLI command shares: the global flags, the app's services
+ * (electron/services.ts: one engine client built from settings,
+ * registries.json, the keychain and the other credential sources), output
+ * helpers, and a cancel signal wired to Ctrl-C.
  */
-import type { createDiscovery } from '../credentials/discovery';
-import { keytarStore, type SecretStore } from '../credentials/keychain';
 import { canonicalRegistry } from '../../shared/names';
-import type { RegistryClient, RegistryClientOptions } from '../registry/client';
+import { keytarStore, type SecretStore } from '../credentials/keychain';
 import type { Credential } from '../registry/auth/credentials';
-import type { RegistryHostConfig } from '../registry/transport/types';
+import type { RegistryClient } from '../registry/client';
+import type { AppServices, TransportOptions } from '../services';
 import { readCaFile } from '../settings/ca-file';
-import type { LiveHostConfig } from '../settings/live-host-config';
 import type { SettingsFile } from '../settings/settings-file';
 import { boolFlag, listFlag, stringFlag, type FlagSpecs, type Parsed } from './args';
 
@@ -42,11 +41,11 @@ export interface CliContext {
   /** The engine client, created on first use. */
   client(): Promise<RegistryClient>;
   /** Transport settings (CA, insecure, proxy, logging) without credentials: for checks like login. */
-  transportOptions(): Promise<Omit<RegistryClientOptions, 'credentials'>>;
+  transportOptions(): Promise<TransportOptions>;
   /** The settings file, read once (a command's limits and preferences). */
   settings(): Promise<SettingsFile>;
-  /** Everything a long-running command (serve) needs besides the client. */
-  services(): Promise<{ settings: SettingsFile; discovery: ReturnType<typeof createDiscovery> }>;
+  /** Everything a long-running command (serve) needs: the client, settings that follow registries.json, the credential sources. */
+  services(): Promise<AppServices>;
   /** The keychain; absent when it cannot be opened. */
   store(): SecretStore;
   print(line: string): void;
@@ -71,78 +70,57 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
   const json = boolFlag(parsed, 'json');
   const quiet = boolFlag(parsed, 'quiet');
   const verbose = boolFlag(parsed, 'verbose');
-  let clientPromise: Promise<RegistryClient> | undefined;
   let store: SecretStore | undefined;
   const warn = (line: string): void => {
     if (!quiet) io.stderr.write(`regdesk: ${line}\n`);
   };
   const getStore = (): SecretStore => (store ??= keytarStore());
 
-  let settingsFile: SettingsFile | undefined;
-  let liveConfig: LiveHostConfig | undefined;
   // The engine (undici) and the settings schema (zod) load on first use: --help,
   // --version and usage errors answer without them.
-  const settingsOf = async (): Promise<SettingsFile> => {
-    if (!settingsFile) {
-      const [{ openSettings, settingsDir }, { notifyingUpdates }] = await Promise.all([import('../settings/settings-file'), import('../settings/live-host-config')]);
-      const opened = openSettings({ dir: settingsDir(io.env) });
-      if (opened.notice) warn(opened.notice);
-      // A long-running command (serve) changes registries while it runs: the transport follows.
-      settingsFile = notifyingUpdates(opened, () => liveConfig?.refresh());
-    }
-    return settingsFile;
-  };
-  let discovery: ReturnType<typeof createDiscovery> | undefined;
-
-  const buildTransport = async (): Promise<Omit<RegistryClientOptions, 'credentials'>> => {
-    const [{ settingsDir }, { liveHostConfig }] = await Promise.all([import('../settings/settings-file'), import('../settings/live-host-config')]);
-    const settings = await settingsOf();
+  const build = async (): Promise<AppServices> => {
+    const [{ openSettings, settingsDir }, { createAppServices }] = await Promise.all([import('../settings/settings-file'), import('../services')]);
+    const dir = settingsDir(io.env);
+    const settings = openSettings({ dir });
+    if (settings.notice) warn(settings.notice);
     const insecure = listFlag(parsed, 'insecure').map(canonicalRegistry);
     const caFile = stringFlag(parsed, 'ca-file');
     const ca = caFile ? await readCaFile(caFile, { hint: 'Give the path of a PEM file with --ca-file.' }) : undefined;
-    liveConfig = liveHostConfig({ settings, dir: settingsDir(io.env), fixed: { insecure } });
-    const problem = liveConfig.problem();
-    if (problem) warn(problem);
-    const fromSettings = liveConfig.hostConfig;
-    const proxy = settings.get().proxy;
-    const hostConfig = (registry: string): RegistryHostConfig => {
-      const base = fromSettings(registry) ?? {};
-      // --insecure: plain HTTP allowed and TLS not verified, for that registry only.
-      const cliInsecure = insecure.includes(canonicalRegistry(registry));
-      return { ...base, ...(cliInsecure ? { insecure: true, skipVerify: true } : {}), ...(ca ? { ca } : {}) };
-    };
-    return {
-      // The settings' CA files are read asynchronously: requests wait until they are in place.
-      hostConfig: Object.assign(hostConfig, { ready: fromSettings.ready }),
-      ...(proxy ? { proxy } : {}),
-      // The transport's log lines carry no secrets: URLs are redacted there.
-      ...(verbose ? { log: (line: string) => io.stderr.write(`> ${line}\n`) } : {}),
-      ...(verbose ? { retry: { onRetry: ({ delayMs, reason }: { delayMs: number; reason: string }) => io.stderr.write(`> retrying in ${delayMs} ms: ${reason}\n`) } } : {}),
-      userAgent: 'regdesk-cli',
-    };
-  };
-  let transportPromise: ReturnType<typeof buildTransport> | undefined;
-  const transportOptions = () => (transportPromise ??= buildTransport());
-
-  const build = async (): Promise<RegistryClient> => {
-    const options = await transportOptions();
-    let explicit: Credential | undefined;
-    const username = stringFlag(parsed, 'username');
-    if (boolFlag(parsed, 'password-stdin')) {
-      const password = await readStdin(io.stdin);
-      explicit = { ...(username ? { username } : {}), password };
-    }
-    const [{ createDiscovery }, { RegistryClient }] = await Promise.all([import('../credentials/discovery'), import('../registry/client')]);
-    discovery = createDiscovery({
-      explicit: () => explicit,
+    const services = createAppServices({
+      settings,
+      dir,
       store: getStore(),
+      userAgent: 'regdesk-cli',
+      insecure,
+      // --insecure: plain HTTP allowed and TLS not verified, for that registry only; --ca-file for every registry.
+      hostConfig: (registry, base) => ({ ...base, ...(insecure.includes(canonicalRegistry(registry)) ? { insecure: true, skipVerify: true } : {}), ...(ca ? { ca } : {}) }),
+      // The transport's log lines carry no secrets: URLs are redacted there.
+      transport: verbose
+        ? { log: (line) => io.stderr.write(`> ${line}\n`), retry: { onRetry: ({ delayMs, reason }) => io.stderr.write(`> retrying in ${delayMs} ms: ${reason}\n`) } }
+        : {},
       env: io.env,
+      explicit: () => explicit,
       onKeychainError: (err) => {
         if (verbose) warn(`${err.message} (using the other credential sources)`);
       },
     });
-    return new RegistryClient({ ...options, credentials: discovery.source });
+    const problem = services.live.problem();
+    if (problem) warn(problem);
+    return services;
   };
+  let servicesPromise: Promise<AppServices> | undefined;
+  const services = (): Promise<AppServices> => (servicesPromise ??= build());
+
+  // --password-stdin is read when a command asks for the client, not before: `login` reads stdin itself.
+  let explicit: Credential | undefined;
+  let explicitRead: Promise<void> | undefined;
+  const readExplicit = (): Promise<void> =>
+    (explicitRead ??= (async () => {
+      if (!boolFlag(parsed, 'password-stdin')) return;
+      const username = stringFlag(parsed, 'username');
+      const password = await readStdin(io.stdin);
+      explicit = { ...(username ? { username } : {}), password };
+    })());
 
   return {
     parsed,
@@ -151,18 +129,20 @@ export function createContext(parsed: Parsed, io: Io, signal: AbortSignal): CliC
     quiet,
     verbose,
     signal,
-    client: () => (clientPromise ??= build()),
-    transportOptions,
-    settings: settingsOf,
+    client: async () => {
+      await readExplicit();
+      return (await services()).client;
+    },
+    transportOptions: async () => (await services()).transport,
+    settings: async () => (await services()).settings,
     services: async () => {
-      await (clientPromise ??= build());
+      const built = await services();
       // Only a long-running command asks for these: it also follows hand edits of registries.json.
-      liveConfig?.watch();
-      return { settings: await settingsOf(), discovery: discovery! };
+      built.live.watch();
+      return built;
     },
     close: async () => {
-      liveConfig?.close();
-      if (clientPromise) await (await clientPromise.catch(() => undefined))?.close();
+      if (servicesPromise) await (await servicesPromise.catch(() => undefined))?.close();
     },
     store: getStore,
     print: (line) => io.stdout.write(`${line}\n`),

@@ -42,6 +42,7 @@ const FORBIDDEN: Array<[string, string, RegExp]> = [
   ['electron/registry/api', '../../ipc/wire', /may not import electron\/ipc\//],
   ['electron/ipc', 'electron', /electron\/ipc\/ may not import the package electron/],
   ['electron/ipc', '../cli/args', /electron\/ipc\/ may not import electron\/cli\//],
+  ['electron/ipc', '../services', /electron\/ipc\/ may not import electron\/services\.ts/],
   ['electron/cli', 'electron', /electron\/cli\/ may not import the package electron/],
   ['electron/cli/commands', '../../main', /electron\/cli\/ may not import the Electron shell/],
   ['electron/settings', '../ipc/handlers', /electron\/settings\/ may not import electron\/ipc\//],

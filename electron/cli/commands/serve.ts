@@ -8,9 +8,7 @@ import { spawn } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalRegistry } from '../../../shared/names';
-import { createDiscovery } from '../../credentials/discovery';
 import { encodeCredential } from '../../credentials/keychain';
-import { sessionStore } from '../../credentials/session-store';
 import { startDemo } from '../../demo/demo';
 import { createHandlers } from '../../ipc/handlers';
 import { RegistryClient } from '../../registry/client';
@@ -41,23 +39,19 @@ export function describeRejection(reason: unknown, secrets: Iterable<string>): s
 export async function serve(ctx: CliContext): Promise<number> {
   const port = intFlag(ctx.parsed, 'port', 0, 65535);
   const extra = listFlag(ctx.parsed, 'registry').map((u) => parseRegistryUrl(u));
-  const { settings } = await ctx.services();
-  const transport = await ctx.transportOptions();
+  const { settings, store, session, discovery, client, transport } = await ctx.services();
   const demo = boolFlag(ctx.parsed, 'demo')
     ? await startDemo((credentialFor) => new RegistryClient({ ...transport, credentials: async (host) => credentialFor(host) }))
     : undefined;
   // Signed in for this session only (memory, never stored): the demo's password, and sign-ins without a keychain.
-  const session = sessionStore();
   const demoCredentials = (demo?.registries ?? []).flatMap((r) => (r.credential ? [{ name: r.name, host: r.host, credential: r.credential }] : []));
   for (const d of demoCredentials) await session.set(d.host, encodeCredential(d.credential));
-  const discovery = createDiscovery({ session, store: ctx.store(), env: ctx.io.env });
-  const client = new RegistryClient({ ...transport, credentials: discovery.source });
   // The handlers emit through the server, which needs the handlers first.
   const bound: { server?: Server } = {};
   const handlers = createHandlers({
     client,
     settings,
-    store: ctx.store(),
+    store,
     session,
     discovery,
     transport,
@@ -89,7 +83,6 @@ export async function serve(ctx: CliContext): Promise<number> {
   process.off('unhandledRejection', onRejection);
   handlers.updates.stop();
   await server.close();
-  await client.close();
   await demo?.stop();
   return 0;
 }
