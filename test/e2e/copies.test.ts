@@ -6,7 +6,9 @@
  * once sending each blob once (the fault proxy's request log); copy cards by
  * display name with platforms, never wrapping inside a word (1400×860 and
  * 1024×700), cleared, Retry gone once a retry succeeded, "Open in
- * destination"; Start running the plan shown (a moved source tag said on the
+ * destination"; a card that stays done when the copy list asked during the
+ * copy arrives after it ended (the answer held in the browser, the copy held at
+ * a gate); Start running the plan shown (a moved source tag said on the
  * card, a moved destination tag refused without a blind Retry); then per-platform image sizes, Manifest following the picked
  * platform, Referrers listing the index's attestation, an update refreshing
  * the open image, and a watch's baseline. Screenshots in test/e2e/screenshots/.
@@ -20,6 +22,8 @@ import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
 import { digestAt } from '../helpers/uploads';
 import { expectInView } from '../helpers/in-view';
+import { openEvents } from '../helpers/events';
+import { startGate } from '../helpers/gate';
 import { launchChromium, startServe, type Serve } from '../helpers/ui';
 
 const rig = inject('rig');
@@ -171,6 +175,63 @@ describe('copies never surprise', () => {
     await cardsWrapBetweenWords();
     expect(await page.locator('[data-job-state="done"] .job-platforms').textContent()).toBe('linux/amd64, linux/arm64/v8, linux/arm/v7');
     proxy.clear();
+  });
+});
+
+describe('a card tells its truth when answers cross', () => {
+  it('stays done when the copy list, asked while the copy ran, arrives after the copy ended (it used to read running for good)', async () => {
+    await clearFinished();
+    const image = buildImage();
+    await new RigPusher(destination).push('crossing/source', image, ['1.0']);
+    // The destination behind a gate that holds the manifest PUT: the copy runs until the test lets it end.
+    const gate = await startGate(destination.url, (req) => req.method === 'PUT' && /\/manifests\//.test(req.url ?? ''));
+    const events = await openEvents(serve);
+    try {
+      const added = await serve.rpc('registries.add', { host: gate.host, name: 'Gated', unchecked: true });
+      expect(added.ok).toBe(true);
+      // The list the UI asks after Start is answered as it was then (the copy running), and handed to the page only after the page saw the copy end.
+      let listAsked!: () => void;
+      const asked = new Promise<void>((resolve) => (listAsked = resolve));
+      let deliver!: () => void;
+      const delivered = new Promise<void>((resolve) => (deliver = resolve));
+      let armed = false;
+      await page.route('**/rpc/copy.list', async (route) => {
+        if (!armed) return route.continue();
+        armed = false;
+        const response = await route.fetch();
+        listAsked();
+        await delivered;
+        await route.fulfill({ response });
+      });
+
+      await page.reload();
+      await openImage(proxy.host, 'crossing/source', '1.0');
+      await page.getByRole('button', { name: 'Copy to…' }).click();
+      await dialog().getByLabel('Destination registry').selectOption(gate.host);
+      await dialog().getByRole('button', { name: 'Plan' }).click();
+      await expect.poll(() => dialog().getByLabel('Copy plan').count()).toBe(1);
+      armed = true;
+      await dialog().getByRole('button', { name: 'Start' }).click();
+      await asked;
+      const job = await events.next('copy.updated', (j) => j.destination.startsWith(gate.host));
+      gate.release();
+      await events.jobEnded(job.id);
+      const card = page.locator(`[data-job="${job.id}"]`);
+      await expect.poll(() => card.getAttribute('data-job-state')).toBe('done');
+
+      const staleArrived = page.waitForEvent('requestfinished', (req) => req.url().endsWith('/rpc/copy.list'));
+      deliver();
+      await staleArrived;
+      // Two frames after the stale answer arrived: it has been merged and rendered.
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      expect(await card.getAttribute('data-job-state')).toBe('done');
+      expect(await card.locator('.job-status').textContent()).toMatch(/^done in [\d.]+ s: 3 blobs/);
+    } finally {
+      await page.unroute('**/rpc/copy.list');
+      events.close();
+      await serve.rpc('registries.remove', { host: gate.host });
+      await gate.close();
+    }
   });
 });
 
