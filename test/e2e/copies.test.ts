@@ -281,7 +281,11 @@ describe('Start runs the plan that was shown', () => {
 });
 
 describe('the Image pane matches the registry', () => {
-  it('shows image sizes per platform, the picked platform’s manifest, and the index’s attestation as a referrer', async () => {
+  it.each([
+    { width: 1400, height: 860, shot: '' },
+    { width: 1024, height: 700, shot: '-narrow' },
+  ])('shows image sizes per platform, the picked platform’s manifest, and the index’s attestation as a referrer, at $width×$height', async ({ width, height, shot }) => {
+    await page.setViewportSize({ width, height });
     await openImage(rig.registry.host, multi.repo, multi.tag);
     const arm64 = multi.children.find((c) => c.platform?.architecture === 'arm64')!;
     await expect.poll(() => page.locator('table.platforms tbody tr').count()).toBe(3);
@@ -297,14 +301,17 @@ describe('the Image pane matches the registry', () => {
     expect(await page.getByRole('button', { name: 'Copy manifest' }).count()).toBe(1);
     await page.getByRole('group', { name: 'Which manifest' }).getByRole('button', { name: 'index' }).click();
     await expect.poll(() => page.locator('.manifest-caption').textContent()).toContain(`Index ${multi.digest.slice(0, 19)}`);
-    await page.screenshot({ path: join(SHOTS, 'manifest-platform.png') });
+    await expectInView(page, page.locator('.manifest-caption'));
+    await page.screenshot({ path: join(SHOTS, `manifest-platform${shot}.png`) });
 
     await page.getByRole('tab', { name: 'referrers' }).click();
     const referrers = page.getByRole('table', { name: 'Referrers' });
     await expect.poll(() => referrers.locator('tbody tr').count()).toBe(1);
     expect(await referrers.locator('tbody tr').textContent()).toContain('linux/amd64');
     expect(await referrers.locator('tbody tr').textContent()).toContain('in the index');
-    await page.screenshot({ path: join(SHOTS, 'referrers-attestation.png') });
+    await expectInView(page, referrers);
+    await page.screenshot({ path: join(SHOTS, `referrers-attestation${shot}.png`) });
+    await page.setViewportSize({ width: 1400, height: 860 });
   });
 
   it('refreshes the open image when a check finds it changed, and a fresh watch flags nothing that existed before it', async () => {
