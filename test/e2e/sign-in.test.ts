@@ -12,6 +12,7 @@ import { startKeyring, type KeyringSession } from '../rig/keyring';
 import { DEFAULT_BASIC_USERS, startRegistry, type RigRegistry } from '../rig/registry';
 import { cliEnv } from '../helpers/cli';
 import { launchChromium, startServe, type Serve } from '../helpers/ui';
+import { expectInView } from '../helpers/in-view';
 
 const WRONG_PASSWORD = 'wrong-canary-pw-7f3a';
 
@@ -78,6 +79,10 @@ describe('editing a registry’s credentials', () => {
     await form.getByLabel('Password').fill(WRONG_PASSWORD);
     await form.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => form.locator('.error').textContent()).toMatch(/authenticat|credentials|password/i);
+    // The error and the form's buttons are in view in the smallest window too.
+    await page.setViewportSize({ width: 1024, height: 700 });
+    for (const part of [form.locator('.error'), form.getByRole('button', { name: 'Save' }), form.getByRole('button', { name: 'Sign out' })]) await expectInView(page, part);
+    await page.setViewportSize({ width: 1440, height: 860 });
     expect(await row.locator('.registry-meta').textContent()).toBe('signed in as tester');
     await openMulti(page);
     await expect.poll(() => page.locator('[data-tag="1.0"]').count()).toBe(1);
