@@ -59,8 +59,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const fromSettings = live.hostConfig;
   // The settings' CA files are read asynchronously: requests wait until they are in place.
   const hostConfig: HostConfigLookup = adjust ? Object.assign((registry: string) => adjust(registry, fromSettings(registry) ?? {}), { ready: fromSettings.ready }) : fromSettings;
-  const proxy = settings.get().proxy;
-  const transport: TransportOptions = { hostConfig, ...(proxy ? { proxy } : {}), userAgent: options.userAgent, ...options.transport };
+  const transport: TransportOptions = { hostConfig, proxy: settings.get().proxy, userAgent: options.userAgent, ...options.transport };
   const session = sessionStore();
   const discovery = createDiscovery({
     store: options.store,

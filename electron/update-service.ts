@@ -90,7 +90,7 @@ export function createUpdateService(options: UpdateServiceOptions) {
   const run = async (signal?: AbortSignal): Promise<WatchView[]> => {
     const watched = settings.get().watched;
     const before = new Set(views().filter((v) => v.update).map((v) => `${v.id}:${JSON.stringify(v.update)}`));
-    const results = await checkUpdates(client, watched.map(target), { ...(signal ? { signal } : {}) });
+    const results = await checkUpdates(client, watched.map(target), { signal });
     const at = now().toISOString();
     settings.update((s) => {
       for (const w of s.watched) {

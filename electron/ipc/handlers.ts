@@ -61,7 +61,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
     client,
     settings,
     changed: (views) => deps.emit('updates.changed', views),
-    ...(deps.notify ? { notify: deps.notify } : {}),
+    notify: deps.notify,
   });
 
   /** Matches a registry entry by its canonical key (entries keep the host as the user wrote it). */
@@ -148,7 +148,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       const hostKey = canonicalRegistry(parseRegistryHost(r.host));
       // Checked against the registry first; then kept in the keychain, or in memory for this session only.
       const store = r.remember === 'session' ? deps.session : deps.store;
-      await login(hostKey, { username: r.username, password: r.password }, { store, signal, ...(deps.transport ? { client: deps.transport } : {}) });
+      await login(hostKey, { username: r.username, password: r.password }, { store, signal, client: deps.transport });
       deps.discovery.forget(hostKey);
       client.forgetCredentials(hostKey);
       // Listings read with the old credentials (or none) may differ now.
@@ -182,8 +182,8 @@ export function createHandlers(deps: HandlerDeps): Handlers & { jobs: CopyJobs; 
       await client.ping(parseRegistryHost(r.host), { signal });
       return { ok: true as const };
     },
-    'catalog.list': async (r, signal) => ({ repositories: await client.catalog(parseRegistryHost(r.registry), { signal, ...(r.fresh ? { fresh: true } : {}) }) }),
-    'tags.list': async (r, signal) => ({ tags: await client.tags(repositoryTarget(r), { signal, ...(r.fresh ? { fresh: true } : {}) }) }),
+    'catalog.list': async (r, signal) => ({ repositories: await client.catalog(parseRegistryHost(r.registry), { signal, fresh: r.fresh }) }),
+    'tags.list': async (r, signal) => ({ tags: await client.tags(repositoryTarget(r), { signal, fresh: r.fresh }) }),
     'tags.details': async (r, signal) => tagDetails(client, r, signal),
     'image.get': async (r, signal) => imageView(client, { ...r, ...manifestTarget(r) }, signal),
     'image.referrers': async (r, signal) => {

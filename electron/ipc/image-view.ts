@@ -39,7 +39,7 @@ export async function platformViews(client: RegistryClient, repo: { registry: st
 export async function imageView(client: RegistryClient, r: ParsedRequestOf<'image.get'>, signal: AbortSignal): Promise<ImageView> {
   const target = { registry: r.registry, repository: r.repository, reference: r.reference };
   const repo = { registry: r.registry, repository: r.repository };
-  const resolved = await client.resolve(target, { signal, ...(r.platform ? { platform: parsePlatform(r.platform) } : {}) });
+  const resolved = await client.resolve(target, { signal, platform: r.platform ? parsePlatform(r.platform) : undefined });
   const attestations: AttestationView[] = resolved.top.parsed.kind === 'index'
     ? platformsOf(resolved.top.parsed, { includeAttestations: true }).filter((e) => e.attestation).map((e) => ({
       digest: e.digest, mediaType: e.mediaType, size: e.size,

@@ -74,15 +74,9 @@ function withSettingsReady(ready: () => Promise<void>): Layer {
 
 export function createTransport(options: TransportOptions = {}): Transport {
   const hostConfig = options.hostConfig ?? (() => undefined);
-  const http = createHttpTransport({
-    hostConfig,
-    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-    ...(options.proxy ? { proxy: options.proxy } : {}),
-    ...(options.userAgent ? { userAgent: options.userAgent } : {}),
-    ...(options.lookup ? { lookup: options.lookup } : {}),
-  });
+  const http = createHttpTransport({ hostConfig, timeouts: options.timeouts, proxy: options.proxy, userAgent: options.userAgent, lookup: options.lookup });
   const wire = withLogging(options.log)(http.fetch);
-  const auth = withAuth({ credentials: options.credentials ?? anonymous, tokenFetch: wire, ...(options.oauthPassword ? { oauthPassword: true } : {}) });
+  const auth = withAuth({ credentials: options.credentials ?? anonymous, tokenFetch: wire, oauthPassword: options.oauthPassword });
   const scheme = withScheme({ hostConfig });
   const rateLimit = withRateLimitTracking();
   const breaker = withBreaker(options.breaker);

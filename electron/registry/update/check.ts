@@ -53,14 +53,14 @@ export const DEFAULT_PER_REGISTRY = 4;
 /** The digest the watch compares: the tag's, or its platform's when a platform is watched. */
 async function remoteDigestOf(client: RegistryClient, target: WatchTarget, signal?: AbortSignal): Promise<string> {
   const ref = { registry: target.image.registry, repository: target.image.repository, reference: target.image.digest ?? target.image.tag ?? 'latest' };
-  const head = await client.headManifest(ref, { fresh: true, ...(signal ? { signal } : {}) });
+  const head = await client.headManifest(ref, { fresh: true, signal });
   if (!head) {
     throw new RegistryError('not_found', `${ref.registry}: ${target.image.familiar()} not found`, { registry: ref.registry, repository: ref.repository, kind: 'manifest' },
       'The watched tag no longer exists; remove the watch or pick another tag.');
   }
   if (!target.platform || !isIndexMediaType(head.mediaType)) return head.digest;
   // The index itself is cached by digest: an unchanged index costs nothing more than the HEAD.
-  const index = await client.getManifest({ ...ref, reference: head.digest }, signal ? { signal } : {});
+  const index = await client.getManifest({ ...ref, reference: head.digest }, { signal });
   if (index.parsed.kind !== 'index') return head.digest;
   return selectPlatform(index.parsed, target.platform, { registry: ref.registry, repository: ref.repository }).digest;
 }
