@@ -80,7 +80,7 @@ export function openSettings(options: OpenSettingsOptions = {}): SettingsFile {
   let current = loaded.settings;
   return {
     path: store.path,
-    ...(loaded.notice ? { notice: loaded.notice } : {}),
+    notice: loaded.notice,
     get: () => structuredClone(current),
     update(change) {
       const draft = structuredClone(current);

@@ -67,7 +67,7 @@ export function App() {
             onSelect={choose}
             onRemoved={(host) => { if (host === registry) choose(undefined); }}
             onDropImage={(target, image) => setDraft({ image, targetRegistry: target })}
-            {...(signInHost ? { signInHost } : {})}
+            signInHost={signInHost}
             onSignInDone={() => setSignInHost(undefined)}
           />
         </ErrorBoundary>
@@ -90,13 +90,13 @@ export function App() {
         {registry && repository && (
           <ErrorBoundary key={formatReference({ registry, repository })} label="Tags" className="pane tags">
             <Tags registry={registry} repository={repository} selected={tag} onSelect={(t) => { setTag(t); setPlatform(undefined); }}
-              onCopy={(image) => setDraft({ image, targetRegistry: registry })} {...(signIn ? { onSignIn: signIn } : {})} />
+              onCopy={(image) => setDraft({ image, targetRegistry: registry })} onSignIn={signIn} />
           </ErrorBoundary>
         )}
         {registry && !tag && <Placeholder label="Image" text={repository ? 'Pick a tag to inspect it: platforms, layers, config, history.' : ''} />}
         {registry && repository && tag && (
           <ErrorBoundary key={formatReference({ registry, repository }, tag)} label="Image" className="pane image">
-            <ImageDetails registry={registry} repository={repository} tag={tag} platform={platform} onPlatform={setPlatform} {...(signIn ? { onSignIn: signIn } : {})} />
+            <ImageDetails registry={registry} repository={repository} tag={tag} platform={platform} onPlatform={setPlatform} onSignIn={signIn} />
           </ErrorBoundary>
         )}
       </main>

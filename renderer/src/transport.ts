@@ -226,7 +226,7 @@ function httpApi(): RendererApi {
           headers: { 'content-type': 'application/json', [TOKEN_HEADER]: sessionToken },
           body: JSON.stringify(request ?? {}),
           cache: 'no-store',
-          ...(signal ? { signal } : {}),
+          signal,
         });
       } catch {
         if (signal?.aborted) throw cancelled();

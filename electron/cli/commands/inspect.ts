@@ -56,7 +56,7 @@ export async function tags(ctx: CliContext): Promise<number> {
 /** The image manifest for --platform (or the only one), with the index's platforms. */
 async function resolveImage(ctx: CliContext, ref: ImageReference, platform: Platform | undefined) {
   const client = await ctx.client();
-  return client.resolve(target(ref), { signal: ctx.signal, ...(platform ? { platform } : {}) });
+  return client.resolve(target(ref), { signal: ctx.signal, platform });
 }
 
 export async function digest(ctx: CliContext): Promise<number> {

@@ -63,7 +63,7 @@ export async function serve(ctx: CliContext): Promise<number> {
     emit: (event, payload) => bound.server?.emit(event, payload),
   });
   handlers.updates.start();
-  const server = (bound.server = await startServer({ handlers, staticDir: rendererDir(), ...(port ? { port } : {}) }));
+  const server = (bound.server = await startServer({ handlers, staticDir: rendererDir(), port }));
   // A long-running server outlives any one request: a stray rejection is reported, never fatal.
   const secrets = [server.token, ...demoCredentials.map((d) => d.credential.password ?? '')];
   const onRejection = (reason: unknown): void => ctx.warn(describeRejection(reason, secrets));

@@ -70,7 +70,7 @@ export function withAuth(options: AuthOptions): AuthLayer {
         challenge,
         scopes,
         ...(credential ? { credential } : {}),
-        ...(options.oauthPassword ? { oauthPassword: true } : {}),
+        oauthPassword: options.oauthPassword,
         signal,
         now,
       });

@@ -121,7 +121,7 @@ export async function fetchToken(fetch: Fetch, req: TokenRequest): Promise<Issue
     registry: req.registry,
     refuseLinkLocal: true,
     ...(realmMustNotBeLocal(realm, req.registryUrl) ? { refuseLoopback: true } : {}),
-    ...(req.signal ? { signal: req.signal } : {}),
+    signal: req.signal,
   };
   const where = { registry: req.registry };
 

@@ -25,10 +25,10 @@ export function withScheme(options: SchemeOptions = {}): Layer & { schemeOf(regi
     const send = (req: RegistryRequest, scheme: 'http' | 'https') => next({ ...req, target: `${scheme}://${req.registry}${req.target}` });
 
     const probe = async (req: RegistryRequest): Promise<void> => {
-      const res = await send({ registry: req.registry, method: 'GET', target: '/v2/', ...(req.signal ? { signal: req.signal } : {}) }, 'https').catch(
+      const res = await send({ registry: req.registry, method: 'GET', target: '/v2/', signal: req.signal }, 'https').catch(
         async (err: unknown) => {
           if (!isConnectionLevel(err) || isUntrustedCertificate(err)) throw err;
-          const plain = await send({ registry: req.registry, method: 'GET', target: '/v2/', ...(req.signal ? { signal: req.signal } : {}) }, 'http');
+          const plain = await send({ registry: req.registry, method: 'GET', target: '/v2/', signal: req.signal }, 'http');
           known.set(req.registry, 'http');
           return plain;
         },

@@ -115,7 +115,7 @@ export function ImageDetails({ registry, repository, tag, platform, onPlatform, 
   const shown = top.data?.platforms.length ? detail : top;
   const image = shown.data?.image;
   if (top.isLoading) return <section className="pane image" aria-label="Image"><div className="muted list-state">Loading {tag}…</div></section>;
-  if (top.error) return <section className="pane image" aria-label="Image"><ErrorView error={top.error} onRetry={() => void top.refetch()} {...(onSignIn ? { onSignIn } : {})} /></section>;
+  if (top.error) return <section className="pane image" aria-label="Image"><ErrorView error={top.error} onRetry={() => void top.refetch()} onSignIn={onSignIn} /></section>;
   const data = top.data!;
   const config = image?.config;
   // Rows keep their place while a platform loads: a dash, not a jump.

@@ -151,7 +151,7 @@ export function Tags({ registry, repository, selected, onSelect, onCopy, onSignI
   const state = tags.isLoading
     ? <div className="muted list-state">Loading tags…</div>
     : tags.error && !tags.data
-      ? <div className="list-state"><ErrorView error={tags.error} onRetry={() => void tags.refetch()} {...(onSignIn ? { onSignIn } : {})} /></div>
+      ? <div className="list-state"><ErrorView error={tags.error} onRetry={() => void tags.refetch()} onSignIn={onSignIn} /></div>
       : <div className="muted list-state">{filter ? 'No tags match the filter.' : 'This repository has no tags.'}</div>;
 
   return (
