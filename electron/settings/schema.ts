@@ -8,6 +8,7 @@
 // is opted into once, here (the same global config classic zod sets for itself).
 import en from 'zod/v4/locales/en.js';
 import * as z from 'zod/mini';
+import { DOCKER_HUB_HOST } from '../../shared/names';
 import { DEFAULT_EXTRACT_MAX_BYTES, DEFAULT_EXTRACT_MAX_ENTRIES } from '../registry/archive/extract-limits';
 
 z.config(en());
@@ -65,7 +66,7 @@ export const WindowStateSchema = z.object({
 export const SettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
   /** First start shows Docker Hub (anonymous), so there is something to browse at once. */
-  registries: z._default(z.array(RegistryEntrySchema).check(z.maxLength(500)), [{ host: 'registry-1.docker.io', name: 'Docker Hub', insecure: false, skipVerify: false }]),
+  registries: z._default(z.array(RegistryEntrySchema).check(z.maxLength(500)), [{ host: DOCKER_HUB_HOST, name: 'Docker Hub', insecure: false, skipVerify: false }]),
   watched: z._default(z.array(WatchedImageSchema).check(z.maxLength(5000)), []),
   notifications: z._default(z.object({ enabled: z._default(z.boolean(), true) }), { enabled: true }),
   copy: z._default(z.object({ concurrency: z._default(whole(1, 32), 4) }), { concurrency: 4 }),
