@@ -18,7 +18,7 @@ import { isRegistryError } from '../../shared/errors';
 import { RegistryClient } from '../../electron/registry/client';
 import { copyImage } from '../../electron/registry/copy/copy';
 import { extractImage } from '../../electron/registry/archive/extract';
-import { exportImage } from '../../electron/registry/copy/oci-layout';
+import { exportImage } from '../../electron/registry/copy/layout-export';
 import { cli } from '../helpers/cli';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { pushImage } from '../rig/fixtures';

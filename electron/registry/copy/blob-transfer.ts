@@ -1,5 +1,5 @@
 /**
- * Moves one blob from a source repository into a destination upload, streamed
+ * Moves one blob from a source (a repository, a layout) into a destination upload, streamed
  * and verified on the fly: a cross-repository mount when the plan allows it,
  * else one streaming PUT, or PATCH chunks for very large blobs (resumable from
  * the upload status when a chunk fails). Every session opened is tracked so a
@@ -8,19 +8,18 @@
 import { PassThrough, Readable } from 'node:stream';
 import { RegistryError } from '../../../shared/errors';
 import type { PlannedBlob } from '../../../shared/copy';
-import type { BlobBody } from '../api/blobs';
 import { BlobVerifier } from '../blob-verify';
 import type { UploadSession, UploadTarget } from '../api/uploads';
 import type { RegistryClient } from '../client';
+import type { ImageSource } from './image-io';
 
 /** The client's upload operations: all a transfer needs of the destination. */
 export type Uploads = Pick<RegistryClient, 'startUpload' | 'patchUpload' | 'uploadOffset' | 'putWholeBlob' | 'finishUpload' | 'cancelUpload'>;
 
 export interface TransferContext {
   uploads: Uploads;
-  /** `expectedSize` is the descriptor's: a source that sends more fails as the bytes arrive. */
-  openBlob: (target: { registry: string; repository: string; digest: string }, options: { signal?: AbortSignal; offset?: number; expectedSize?: number }) => Promise<BlobBody>;
-  source: { registry: string; repository: string };
+  /** Where the bytes come from: a registry repository, or a layout. */
+  source: ImageSource;
   destination: UploadTarget;
   signal: AbortSignal;
   /** Sessions currently open (each holder follows its session's latest Location); the caller deletes what is left after a failure. */
@@ -61,7 +60,7 @@ function drained(stream: PassThrough): Promise<void> {
 
 /** Checks what is read from the source against the blob the descriptor names: size and digest. */
 function sourceVerifier(ctx: TransferContext, blob: PlannedBlob): BlobVerifier {
-  return new BlobVerifier(blob, (detail) => new RegistryError('digest_mismatch', `${ctx.source.registry}: blob ${blob.digest} in ${ctx.source.repository} ${detail}`, ctx.source,
+  return new BlobVerifier(blob, (detail) => new RegistryError('digest_mismatch', `${ctx.source.where.registry}: blob ${blob.digest} in ${ctx.source.where.repository} ${detail}`, ctx.source.where,
     'The source served a truncated or altered blob; nothing was tagged.'));
 }
 
@@ -73,7 +72,7 @@ function sourceVerifier(ctx: TransferContext, blob: PlannedBlob): BlobVerifier {
  * distribution can no longer delete).
  */
 async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
-  const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, expectedSize: blob.size });
+  const source = await ctx.source.openBlob(blob, { signal: ctx.signal });
   const verifier = sourceVerifier(ctx, blob);
   // A deep buffer: fewer drain waits between the source and the upload (memory stays bounded per blob).
   const body = new PassThrough({ highWaterMark: 256 * 1024 });
@@ -112,13 +111,13 @@ async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: S
 
 /** A small blob: read whole from the source (verified), then one PUT. */
 async function uploadSmall(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
-  const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, expectedSize: blob.size });
+  const source = await ctx.source.openBlob(blob, { signal: ctx.signal });
   const verifier = sourceVerifier(ctx, blob);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of source.stream as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > SMALL_BLOB) throw new RegistryError('protocol', `${ctx.source.registry}: blob ${blob.digest} is larger than its descriptor says`, ctx.source);
+    if (size > SMALL_BLOB) throw new RegistryError('protocol', `${ctx.source.where.registry}: blob ${blob.digest} is larger than its descriptor says`, ctx.source.where);
     verifier.update(chunk);
     chunks.push(chunk);
   }
@@ -201,7 +200,7 @@ async function uploadChunked(ctx: TransferContext, blob: PlannedBlob, holder: Se
   let resumes = 0;
   const chunkSize = Math.max(ctx.chunkSize, session.minChunk ?? 0);
   while (offset < blob.size) {
-    const source = await ctx.openBlob({ ...ctx.source, digest: blob.digest }, { signal: ctx.signal, offset, expectedSize: blob.size });
+    const source = await ctx.source.openBlob(blob, { signal: ctx.signal, offset });
     const reader = new ChunkReader((source.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator](), source.offset, verifier);
     try {
       await reader.skip(offset - source.offset);

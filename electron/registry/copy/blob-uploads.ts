@@ -18,8 +18,7 @@ import type { ProgressTracker } from './progress';
 
 export interface BlobUploadOptions {
   uploads: TransferContext['uploads'];
-  openBlob: TransferContext['openBlob'];
-  /** Where the bytes come from, for messages (a registry repository, or a layout path). */
+  /** Where the bytes come from (a registry repository, or a layout). */
   source: TransferContext['source'];
   destination: UploadTarget;
   /** The caller's cancel. */
@@ -88,7 +87,6 @@ export async function uploadBlobs(blobs: readonly PlannedBlob[], options: BlobUp
       try {
         const outcome = await transferBlob({
           uploads: options.uploads,
-          openBlob: options.openBlob,
           source: options.source,
           destination: options.destination,
           signal: stop.signal,

@@ -1,19 +1,19 @@
 /**
- * Executes a copy plan: blobs in parallel (bounded), each retried alone when it
- * fails, the others aborted when one fails for good, and each HEADed at the
- * destination, so no manifest is pushed over a missing blob; then
- * manifests, children first, the tagged image, and last the referrers
- * tag-schema indexes (merged with the destination's). A failure or a cancel
- * deletes the open upload sessions and never writes the tag.
+ * Executes a copy plan: the push routine (image-io.ts) from the source
+ * repository to the destination's (blobs in parallel, each retried alone, each
+ * HEADed at the destination before any manifest; then manifests, children
+ * first, the tagged image last), and after it the referrers tag-schema indexes
+ * (merged with the destination's). A failure or a cancel deletes the open
+ * upload sessions and never writes the tag.
  */
 import { RegistryError, isRegistryError } from '../../../shared/errors';
 import type { CopyProgress, CopyResult } from '../../../shared/copy';
 import type { RegistryClient } from '../client';
-import { DEFAULT_CHUNK_SIZE, DEFAULT_CHUNKED_ABOVE } from './blob-transfer';
-import { uploadBlobs } from './blob-uploads';
+import { pushImage } from './image-io';
 import { planCopy, type CopyPlan, type CopyRequest, type ManifestToPush } from './plan';
 import { ProgressTracker } from './progress';
 import { pushReferrersIndex } from './referrers-index';
+import { registrySink, registrySource } from './registry-io';
 
 export interface ExecuteOptions {
   /** Blobs in flight at once. */
@@ -26,9 +26,6 @@ export interface ExecuteOptions {
   chunkSize?: number;
   now?: () => number;
 }
-
-export const DEFAULT_CONCURRENCY = 4;
-const DEFAULT_BLOB_ATTEMPTS = 3;
 
 function cancelled(): RegistryError {
   return new RegistryError('cancelled', 'the copy was cancelled; nothing was tagged', {});
@@ -47,27 +44,14 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
   const warnings: string[] = [];
 
   try {
-    progress.setPhase('blobs');
-    sent = await uploadBlobs(plan.blobs, {
-      uploads: client,
-      openBlob: (target, o) => client.openBlob(target, o),
-      source: { registry: source.registry, repository: source.repository },
-      destination: dst,
-      signal,
-      isPresent: (t, o) => client.headBlob(t, o),
-      progress,
-      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-      attempts: options.blobAttempts ?? DEFAULT_BLOB_ATTEMPTS,
-      chunkedAbove: options.chunkedAbove ?? DEFAULT_CHUNKED_ABOVE,
-      chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-      cancelled,
+    const sink = registrySink(client, dst, {
+      concurrency: options.concurrency,
+      attempts: options.blobAttempts,
+      chunkedAbove: options.chunkedAbove,
+      chunkSize: options.chunkSize,
     });
-
-    progress.setPhase('manifests');
-    for (const manifest of plan.manifests.filter((m) => !isReferrersTag(m))) {
-      if (signal.aborted) throw cancelled();
-      if (!manifest.exists || manifest.tag) await client.putManifest({ ...dst, reference: manifest.tag ?? manifest.digest }, manifest.bytes, manifest.mediaType, { signal });
-    }
+    const image = { blobs: plan.blobs, manifests: plan.manifests.filter((m) => !isReferrersTag(m)) };
+    sent = await pushImage(registrySource(client, source), sink, image, { signal, progress, cancelled });
     // The image is tagged: the copy has succeeded. A referrers index that cannot be updated now
     // (a failure, or a cancel this late) is reported beside the result, not as a failed copy.
     for (const manifest of plan.manifests.filter(isReferrersTag)) {
