@@ -40,7 +40,7 @@ const describe = (t: BlobTarget): string => `blob ${t.digest} in ${t.repository}
 export async function headBlob(fetch: Fetch, target: BlobTarget, options: CallOptions & AbsentWhenDenied = {}): Promise<{ size: number } | undefined> {
   const t = parseBlobTarget(target);
   const where = { registry: t.registry, repository: t.repository };
-  const res = await fetch({ ...where, method: 'HEAD', target: v2Path.blob(t.repository, t.digest), scopes: [pullScope(t.repository)], mirrorable: false, ...(options.signal ? { signal: options.signal } : {}) });
+  const res = await fetch({ ...where, method: 'HEAD', target: v2Path.blob(t.repository, t.digest), scopes: [pullScope(t.repository)], mirrorable: false, signal: options.signal });
   await res.body.dump();
   if (res.status === 404 || (options.absentWhenDenied && deniedAfterAuth(res))) return undefined;
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });
@@ -79,8 +79,8 @@ export async function openBlob(fetch: Fetch, target: BlobTarget, options: CallOp
     target: v2Path.blob(t.repository, t.digest),
     scopes: [pullScope(t.repository)],
     mirrorable: true,
-    ...(offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    headers: offset > 0 ? { range: `bytes=${offset}-` } : undefined,
+    signal: options.signal,
   });
   let start = 0;
   let size = Number(res.headers['content-length']);
@@ -143,7 +143,7 @@ export async function getBlob(fetch: Fetch, t: BlobTarget, options: CallOptions 
 export async function readSmallBlob(fetch: Fetch, target: BlobTarget, limit: number, options: CallOptions = {}): Promise<Buffer> {
   const t = parseBlobTarget(target);
   const where = { registry: t.registry, repository: t.repository };
-  const res = await fetch({ ...where, method: 'GET', target: v2Path.blob(t.repository, t.digest), scopes: [pullScope(t.repository)], mirrorable: true, ...(options.signal ? { signal: options.signal } : {}) });
+  const res = await fetch({ ...where, method: 'GET', target: v2Path.blob(t.repository, t.digest), scopes: [pullScope(t.repository)], mirrorable: true, signal: options.signal });
   if (res.status !== 200) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'blob' });
   const bytes = await readBounded(res, limit, { ...where, what: describe(t) });
   return verifyBytes(bytes, new BlobVerifier({ digest: t.digest }, mismatchIn(t, 'The registry served altered content; do not trust it.')));

@@ -72,7 +72,7 @@ async function* pages<T extends string>(fetch: Fetch, spec: ListingSpec<T>, opti
       options.onWarning?.(`${spec.registry}: ${spec.what} has more than ${maxPages} pages; showing the first ${listed.size} entries only (a partial list)`);
       return { complete: false };
     }
-    const res = await fetch({ ...where, registry, method: 'GET', target, scopes: spec.scopes, mirrorable: options.mirrorable ?? true, ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await fetch({ ...where, registry, method: 'GET', target, scopes: spec.scopes, mirrorable: options.mirrorable ?? true, signal: options.signal });
     if (page === 0 && withN && N_REFUSED.has(res.status)) {
       // Our page size was refused: ask again without it, the registry picks its own.
       await res.body.dump();

@@ -96,7 +96,7 @@ function readRequest(t: ParsedManifestTarget, method: 'GET' | 'HEAD', options: R
     headers: { accept: MANIFEST_ACCEPT },
     scopes: [pullScope(t.repository)],
     mirrorable: options.mirrorable ?? true,
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
   };
 }
 
@@ -148,7 +148,7 @@ export async function putManifest(fetch: Fetch, target: ManifestTarget, bytes: B
     headers: { 'content-type': mediaType },
     body: bytes,
     scopes: [pushScope(t.repository)],
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
   });
   if (res.status !== 201 && res.status !== 200 && res.status !== 202) throw await errorForStatus(res, { ...where, what: describe(t), notFound: 'repository' });
   await res.body.dump();
@@ -170,7 +170,7 @@ export async function deleteManifest(fetch: Fetch, target: ManifestTarget, optio
     method: 'DELETE',
     target: v2Path.manifest(t.repository, t.reference),
     scopes: [deleteScope(t.repository)],
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
   });
   if (res.status === 202 || res.status === 200 || res.status === 204) {
     await res.body.dump();

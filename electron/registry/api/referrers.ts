@@ -44,7 +44,7 @@ export async function listReferrers(fetch: Fetch, target: ReferrersTarget, optio
     target: `${v2Path.referrers(t.repository, t.digest)}${query}`,
     headers: { accept: MEDIA_TYPES.ociIndex },
     scopes: [pullScope(t.repository)],
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
   });
   const type = res.headers['content-type']?.split(';')[0]?.trim();
   if (res.status === 200 && type === MEDIA_TYPES.ociIndex) {

@@ -87,7 +87,7 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
 
 /** Plan, then execute. */
 export async function copyImage(client: RegistryClient, request: CopyRequest, options: ExecuteOptions = {}): Promise<{ plan: CopyPlan; result: CopyResult }> {
-  const plan = await planCopy(client, { ...request, ...(options.signal ? { signal: options.signal } : {}) });
+  const plan = await planCopy(client, { ...request, signal: options.signal });
   const result = await executeCopy(client, plan, options);
   return { plan, result };
 }
