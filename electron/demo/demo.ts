@@ -11,16 +11,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import type { PlannedBlob } from '../../shared/copy';
 import { RegistryError } from '../../shared/errors';
 import type { Credential } from '../registry/auth/credentials';
 import type { RegistryClient } from '../registry/client';
-import { pushImage, type ImageSource, type ManifestToWrite } from '../registry/copy/image-io';
-import { ProgressTracker } from '../registry/copy/progress';
 import { registrySink } from '../registry/copy/registry-io';
-import { allBlobs, buildImage, buildMultiPlatform, type RigManifest } from './images';
+import { buildImage, buildMultiPlatform, type RigManifest } from './images';
+import { pushSampleImage } from './sample-io';
 
 const run = promisify(execFile);
 
@@ -62,43 +59,10 @@ async function waitReady(port: number, child: ChildProcess): Promise<void> {
   throw new RegistryError('timeout', 'the demo registry did not start in 10 s', {});
 }
 
-/** A sample image in memory as an image source. */
-function sampleSource(manifest: RigManifest): ImageSource {
-  const bytes = new Map(allBlobs(manifest).map((b) => [b.digest, b.bytes]));
-  return {
-    where: { registry: 'demo', repository: 'samples' },
-    openBlob: async (blob, options) => {
-      const data = bytes.get(blob.digest);
-      if (!data) throw new RegistryError('internal', `demo: no sample blob ${blob.digest}`, {});
-      const offset = options.offset ?? 0;
-      return { stream: Readable.from([data.subarray(offset)]), offset, size: data.length };
-    },
-  };
-}
-
-/** Pushes a sample with the engine's push routine: blobs the registry lacks, children by digest, then each tag. */
+/** Pushes a sample with the engine's push routine: the blobs the registry lacks, children by digest, then each tag. */
 async function pushSample(client: RegistryClient, registry: string, repository: string, manifest: RigManifest, tags: string[]): Promise<void> {
   const target = { registry, repository };
-  const blobs: PlannedBlob[] = await Promise.all(allBlobs(manifest).map(async (b) => ({
-    digest: b.digest, size: b.bytes.length, mediaType: b.mediaType, action: (await client.headBlob({ ...target, digest: b.digest })) ? 'exists' as const : 'upload' as const,
-  })));
-  const manifests: ManifestToWrite[] = [];
-  const tree = (m: RigManifest): void => {
-    m.children.forEach(tree);
-    manifests.push(m);
-  };
-  tree(manifest);
-  for (const tag of tags) manifests.push({ ...manifest, tag });
-  const progress = new ProgressTracker(blobs, () => undefined);
-  try {
-    await pushImage(sampleSource(manifest), registrySink(client, target), { blobs, manifests }, {
-      signal: new AbortController().signal,
-      progress,
-      cancelled: () => new RegistryError('cancelled', 'the demo was stopped', {}),
-    });
-  } finally {
-    progress.close();
-  }
+  await pushSampleImage(registrySink(client, target), manifest, tags, async (digest) => Boolean(await client.headBlob({ ...target, digest })));
 }
 
 /**

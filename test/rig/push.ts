@@ -1,10 +1,13 @@
 /**
- * Pushes rig images through the registry HTTP API, independently of the engine
- * under test: POST + PUT uploads, cross-repository mounts, manifest PUTs, with
- * Basic or bearer-token auth answered from the rig's own knowledge of the users.
+ * Pushes rig images through the registry HTTP API, independently of the engine's
+ * client under test: POST + PUT uploads, cross-repository mounts, manifest PUTs,
+ * with Basic or bearer-token auth answered from the rig's own knowledge of the
+ * users. The order of a push is the engine's push routine (pushSampleImage).
  */
 import { request, type Dispatcher } from 'undici';
-import { allBlobs, type RigManifest } from '../../electron/demo/images';
+import type { RigManifest } from '../../electron/demo/images';
+import { pushSampleImage } from '../../electron/demo/sample-io';
+import type { ImageSink } from '../../electron/registry/copy/image-io';
 import type { RigRegistry } from './registry';
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -97,15 +100,28 @@ export class RigPusher {
     await this.expect(res, 201, `manifest PUT ${repo}:${reference}`);
   }
 
-  /** Pushes blobs, then children by digest, then the manifest under each tag. */
+  /**
+   * Pushes blobs, then children by digest, then the manifest under each tag: the
+   * engine's push routine (one order for fixtures and copies) over this rig's own HTTP.
+   */
   async push(repo: string, manifest: RigManifest, tags: string[] = []): Promise<void> {
-    await inParallel(allBlobs(manifest), 4, (b) => this.pushBlob(repo, b.bytes, b.digest));
-    const putTree = async (m: RigManifest): Promise<void> => {
-      for (const child of m.children) await putTree(child);
-      await this.putManifest(repo, m.digest, m);
+    await pushSampleImage(this.sink(repo), manifest, tags);
+  }
+
+  /** This repository as a sink of the push routine: blobs four at a time through pushBlob, manifests through putManifest. */
+  private sink(repo: string): ImageSink {
+    return {
+      putBlobs: async (blobs, source) => {
+        await inParallel([...blobs], 4, async (b) => {
+          const body = await source.openBlob(b, {});
+          const chunks: Buffer[] = [];
+          for await (const chunk of body.stream) chunks.push(chunk as Buffer);
+          await this.pushBlob(repo, Buffer.concat(chunks), b.digest);
+        });
+        return { bytes: 0, mounted: 0 };
+      },
+      putManifest: (m) => this.putManifest(repo, m.tag ?? m.digest, m),
     };
-    await putTree(manifest);
-    for (const tag of tags) await this.putManifest(repo, tag, manifest);
   }
 
   async deleteManifest(repo: string, digest: string): Promise<void> {

@@ -1,9 +1,10 @@
 /**
- * Moves one blob from a source (a repository, a layout) into a destination upload, streamed
- * and verified on the fly: a cross-repository mount when the plan allows it,
- * else one streaming PUT, or PATCH chunks for very large blobs (resumable from
- * the upload status when a chunk fails). Every session opened is tracked so a
- * failure or a cancel can DELETE it.
+ * Moves one blob from a source (a repository, a layout) into a destination
+ * upload, verified on the fly: a cross-repository mount when the plan allows
+ * it; else a small blob read whole and sent in one PUT, a larger one streamed
+ * in one PATCH of unknown length then closed with a PUT, and a very large one
+ * in PATCH chunks (resumable from the upload status when a chunk fails). Every
+ * session opened is tracked so a failure or a cancel can DELETE it.
  */
 import { PassThrough, Readable } from 'node:stream';
 import { RegistryError } from '../../../shared/errors';
