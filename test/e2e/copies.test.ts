@@ -223,7 +223,7 @@ describe('a card tells its truth when answers cross', () => {
       deliver();
       await staleArrived;
       // Two frames after the stale answer arrived: it has been merged and rendered.
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
       expect(await card.getAttribute('data-job-state')).toBe('done');
       expect(await card.locator('.job-status').textContent()).toMatch(/^done in [\d.]+ s: 3 blobs/);
     } finally {
