@@ -9,6 +9,9 @@
  * These paths are undici 7's layout (pinned in package.json): a bump that moves
  * them fails the build.
  */
+// Ambient declarations of undici's modules, for every program that reaches this file (the renderer's tests do, through serve).
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./undici-modules.d.ts" />
 import type { Agent as AgentType, Dispatcher as DispatcherType, EnvHttpProxyAgent as EnvHttpProxyAgentType, ProxyAgent as ProxyAgentType } from 'undici';
 import AgentModule from 'undici/lib/dispatcher/agent.js';
 import DispatcherModule from 'undici/lib/dispatcher/dispatcher.js';
