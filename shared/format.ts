@@ -18,5 +18,3 @@ export function displayDigest(digest: string): string {
   return colon > 0 ? digest.slice(0, colon + 13) : digest.slice(0, 20);
 }
 
-/** The copy components still import it by this name; it is formatPlatform (shared/platform.ts). */
-export { formatPlatform as formatPlatformRef } from './platform';

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CopyJobView } from '../../shared/contract';
 import { RegistryError, isRegistryError } from '../../shared/errors';
+import { formatReference } from '../../shared/names';
 import type { RegistryClient } from '../registry/client';
 import { executeCopy } from '../registry/copy/copy';
 import { planCopy, refuseCopyOntoItself, type CopyPlan, type CopyRequest } from '../registry/copy/plan';
@@ -29,10 +30,6 @@ export interface CopyJobs {
   clear(id?: string): number;
   /** Resolves when the job has ended (for tests and the CLI). */
   settled(id: string): Promise<CopyJobView>;
-}
-
-function describe(r: { registry: string; repository: string }, ref?: string): string {
-  return `${r.registry}/${r.repository}${ref ? (ref.startsWith('sha256:') || ref.startsWith('sha512:') ? `@${ref}` : `:${ref}`) : ''}`;
 }
 
 /** Resolves when `before` has settled, or rejects as cancelled when the signal fires first. */
@@ -65,10 +62,10 @@ export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) 
       refuseCopyOntoItself(request.source, request.destination);
       const id = randomUUID();
       const controller = new AbortController();
-      const lane = `${request.destination.registry}/${request.destination.repository}`;
+      const lane = formatReference(request.destination);
       const ahead = lanes.get(lane);
       const view: CopyJobView = {
-        id, source: describe(request.source, request.source.reference), destination: describe(request.destination, request.destination.tag),
+        id, source: formatReference(request.source, request.source.reference), destination: formatReference(request.destination, request.destination.tag),
         request: asked, state: 'running', version: 0, startedAt: new Date().toISOString(), ...(ahead ? { waitingFor: ahead.id } : {}),
       };
       const update = (patch: Partial<CopyJobView>): void => {

@@ -1,7 +1,8 @@
 import { useRef, useState } from 'react';
 import type { RequestOf } from '../../../shared/contract';
 import type { CopyPlanSummary, PlannedCopy } from '../../../shared/copy';
-import { displayDigest, formatPlatformRef, humanBytes } from '../../../shared/format';
+import { displayDigest, humanBytes } from '../../../shared/format';
+import { formatPlatform } from '../../../shared/platform';
 import { useAction, useCall } from '../api';
 import { useDialogFocus } from '../keyboard';
 import { failuresShown } from '../shown-failures';
@@ -73,7 +74,7 @@ export function CopyDialog({ draft, onClose, onStarted }: { draft: CopyDraft; on
             <legend>Platforms</legend>
             <label className="checkbox"><input type="radio" checked={chosen === 'all'} onChange={() => { setChosen('all'); changed(); }} /> all (the index as it is)</label>
             {platforms.map((p) => {
-              const name = formatPlatformRef(p);
+              const name = formatPlatform(p);
               return (
                 <label key={name} className="checkbox">
                   <input type="checkbox" checked={chosen !== 'all' && chosen.has(name)} onChange={(e) => {

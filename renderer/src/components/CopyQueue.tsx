@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import type { CopyJobView } from '../../../shared/contract';
-import { displayDigest, formatPlatformRef, humanBytes } from '../../../shared/format';
+import { displayDigest, humanBytes } from '../../../shared/format';
+import { formatPlatform } from '../../../shared/platform';
 import { useAction, useCall } from '../api';
 import type { OpenImage } from './WatchForm';
 
@@ -28,7 +29,7 @@ function Route({ registry, repository, reference }: { registry: string; reposito
 /** Which platforms the job copies, as its plan (or, before it, its request) says. */
 function platformsOf(job: CopyJobView): string {
   const planned = job.result?.platforms ?? job.plan?.platforms;
-  if (planned?.length) return planned.map(formatPlatformRef).join(', ');
+  if (planned?.length) return planned.map(formatPlatform).join(', ');
   if (job.plan) return 'single-platform image';
   return job.request.platforms && job.request.platforms !== 'all' ? job.request.platforms.join(', ') : 'all platforms';
 }
