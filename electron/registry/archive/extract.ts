@@ -102,7 +102,6 @@ function compressionOf(layer: Descriptor, where: { registry: string; repository:
     'Only tar layers (plain or gzip) can be extracted.');
 }
 
-
 /** The image manifest to extract: the reference's own, or one platform of its index. */
 async function chooseImage(client: RegistryClient, source: ExtractSource, options: ExtractOptions): Promise<{ image: FetchedManifest; platform?: PlatformRef }> {
   const call = options.signal ? { signal: options.signal } : {};
@@ -195,7 +194,6 @@ async function detectCompression(path: string, declared: Compression, label: str
     await file.close();
   }
 }
-
 
 /**
  * Writes the flattened filesystem of one platform of `source` to `outTar`

@@ -169,7 +169,6 @@ export function paxNumber(value: string | undefined, what: string): number | und
   return n;
 }
 
-
 export function padding(size: number): number {
   return (BLOCK - (size % BLOCK)) % BLOCK;
 }

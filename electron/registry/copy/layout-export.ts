@@ -26,7 +26,6 @@ export interface LayoutImageSource {
   reference: string;
 }
 
-
 export interface ExportOptions {
   signal?: AbortSignal;
   /** `all` (default) exports an index whole; a list picks platforms (one platform: its manifest becomes the top). */
@@ -52,7 +51,6 @@ export interface ExportResult {
   /** Bytes written (blobs downloaded and manifests); blobs a directory layout already held are not counted. */
   bytes: number;
 }
-
 
 interface ManifestFile {
   digest: Digest;

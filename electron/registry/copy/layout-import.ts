@@ -24,7 +24,6 @@ export interface LayoutImageDestination {
   tag?: string;
 }
 
-
 export interface ImportOptions {
   signal?: AbortSignal;
   onProgress?: (progress: CopyProgress) => void;
@@ -47,7 +46,7 @@ export interface ImportResult {
   skipped: number;
 }
 
-
+/** Attempts per blob, the first included (as a copy). */
 const UPLOAD_ATTEMPTS = 3;
 
 /** The index.json entry to import. */

@@ -137,7 +137,6 @@ async function tarStore(dest: string): Promise<LayoutStore> {
   };
 }
 
-
 function layoutSink(store: LayoutStore): LayoutSink {
   let entry: Descriptor | undefined;
   let manifestBytes = 0;

@@ -31,7 +31,6 @@ export interface LayoutReader {
   open(digest: Digest, offset: number): Promise<Readable>;
 }
 
-
 async function directoryReader(root: string): Promise<LayoutReader> {
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new RegistryError('not_found', `${root} does not exist`, {}, 'Give an OCI layout directory or a .tar of one.');
