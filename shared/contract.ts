@@ -4,7 +4,7 @@
  * renderer's hooks are all derived from this table, never paired by hand; the
  * main side validates every request against its schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CopyPlanSummary, CopyProgress, CopyResult, PlannedCopy } from './copy';
 import type { WireError } from './errors';
 import type { EventMap, EventName } from './events';
