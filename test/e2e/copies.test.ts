@@ -70,6 +70,17 @@ async function clearFinished(): Promise<void> {
 
 const dialog = () => page.getByRole('dialog', { name: 'Copy image' });
 
+/** Opens the copy dialog on `source`'s tag and plans the copy to `to`; resolves once the plan is shown. */
+async function planInDialog(source: { registry: string; repository: string; tag: string }, to: { registry: string; repository?: string; tag?: string }): Promise<void> {
+  await openImage(source.registry, source.repository, source.tag);
+  await page.getByRole('button', { name: 'Copy to…' }).click();
+  await dialog().getByLabel('Destination registry').selectOption(to.registry);
+  if (to.repository) await dialog().getByLabel('Destination repository').fill(to.repository);
+  if (to.tag) await dialog().getByLabel('Destination tag').fill(to.tag);
+  await dialog().getByRole('button', { name: 'Plan' }).click();
+  await expect.poll(() => dialog().getByLabel('Copy plan').count()).toBe(1);
+}
+
 /** Every word of every copy card sits on one line (no wrap inside it) and no card is wider than the queue. */
 async function cardsWrapBetweenWords(): Promise<void> {
   const broken = await page.evaluate<string[]>(`[...document.querySelectorAll('.job .route .word')]
@@ -205,11 +216,7 @@ describe('a card tells its truth when answers cross', () => {
       });
 
       await page.reload();
-      await openImage(proxy.host, 'crossing/source', '1.0');
-      await page.getByRole('button', { name: 'Copy to…' }).click();
-      await dialog().getByLabel('Destination registry').selectOption(gate.host);
-      await dialog().getByRole('button', { name: 'Plan' }).click();
-      await expect.poll(() => dialog().getByLabel('Copy plan').count()).toBe(1);
+      await planInDialog({ registry: proxy.host, repository: 'crossing/source', tag: '1.0' }, { registry: gate.host });
       armed = true;
       await dialog().getByRole('button', { name: 'Start' }).click();
       await asked;
@@ -241,12 +248,9 @@ describe('Start runs the plan that was shown', () => {
     const pusher = new RigPusher(destination);
     const reviewed = buildImage();
     await pusher.push('reviewed/source', reviewed, ['1.0']);
-    await openImage(proxy.host, 'reviewed/source', '1.0');
-    await page.getByRole('button', { name: 'Copy to…' }).click();
-    await dialog().getByLabel('Destination registry').selectOption(proxy.host);
-    await dialog().getByLabel('Destination repository').fill('reviewed/copy');
-    await dialog().getByRole('button', { name: 'Plan' }).click();
-    await expect.poll(() => dialog().getByLabel('Copy plan').textContent()).toContain(`digest ${reviewed.digest}`);
+    const source = { registry: proxy.host, repository: 'reviewed/source', tag: '1.0' };
+    await planInDialog(source, { registry: proxy.host, repository: 'reviewed/copy' });
+    expect(await dialog().getByLabel('Copy plan').textContent()).toContain(`digest ${reviewed.digest}`);
     const later = buildImage();
     await pusher.push('reviewed/source', later, ['1.0']);
     await dialog().getByRole('button', { name: 'Start' }).click();
@@ -259,13 +263,7 @@ describe('Start runs the plan that was shown', () => {
     await page.screenshot({ path: join(SHOTS, 'copy-source-moved.png') });
 
     // Planned over a tag that does not exist; someone pushes it before Start.
-    await openImage(proxy.host, 'reviewed/source', '1.0');
-    await page.getByRole('button', { name: 'Copy to…' }).click();
-    await dialog().getByLabel('Destination registry').selectOption(proxy.host);
-    await dialog().getByLabel('Destination repository').fill('reviewed/copy');
-    await dialog().getByLabel('Destination tag').fill('2.0');
-    await dialog().getByRole('button', { name: 'Plan' }).click();
-    await expect.poll(() => dialog().getByLabel('Copy plan').count()).toBe(1);
+    await planInDialog(source, { registry: proxy.host, repository: 'reviewed/copy', tag: '2.0' });
     const unseen = buildImage();
     await pusher.push('reviewed/copy', unseen, ['2.0']);
     await dialog().getByRole('button', { name: 'Start' }).click();
