@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import type { PlannedBlob } from '../../shared/copy';
 import { RegistryError } from '../../shared/errors';
+import { parseManifest } from '../registry/api/manifest-types';
 import { pushImage, type ImageSink, type ImageSource, type ManifestToWrite } from '../registry/copy/image-io';
 import { ProgressTracker } from '../registry/copy/progress';
 import { allBlobs, type RigManifest } from './images';
@@ -15,8 +16,19 @@ import { allBlobs, type RigManifest } from './images';
 /** The image's blobs, from memory. */
 export function sampleSource(manifest: RigManifest): ImageSource {
   const bytes = new Map(allBlobs(manifest).map((b) => [b.digest, b.bytes]));
+  const manifests = new Map<string, RigManifest>();
+  const tree = (m: RigManifest): void => {
+    manifests.set(m.digest, m);
+    m.children.forEach(tree);
+  };
+  tree(manifest);
   return {
     where: { registry: 'sample', repository: 'memory' },
+    manifest: async (descriptor) => {
+      const m = manifests.get(descriptor.digest);
+      if (!m) throw new RegistryError('internal', `no sample manifest ${descriptor.digest}`, {});
+      return { digest: m.digest, mediaType: m.mediaType, bytes: m.bytes, parsed: parseManifest(m.bytes, m.mediaType, 'sample') };
+    },
     openBlob: async (blob, options) => {
       const data = bytes.get(blob.digest);
       if (!data) throw new RegistryError('internal', `no sample blob ${blob.digest}`, {});

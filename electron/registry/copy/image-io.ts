@@ -12,13 +12,24 @@
 import { isRegistryError, type RegistryError } from '../../../shared/errors';
 import type { PlannedBlob } from '../../../shared/copy';
 import type { BlobBody } from '../api/blobs';
+import type { Descriptor, ParsedManifest } from '../api/manifest-types';
 import { abortableSleep } from '../transport/retry';
 import type { ProgressTracker } from './progress';
+
+/** A manifest read from a source: exactly its bytes, checked against the descriptor that named it. */
+export interface SourceManifest {
+  digest: string;
+  mediaType: string;
+  bytes: Buffer;
+  parsed: ParsedManifest;
+}
 
 /** Where an image's bytes come from. */
 export interface ImageSource {
   /** For messages: the registry and repository, or the layout's path (and `layout`). */
   readonly where: { registry: string; repository: string };
+  /** The manifest a descriptor names (an index entry, an index.json entry), its digest and size checked. */
+  manifest(descriptor: Pick<Descriptor, 'digest' | 'size' | 'mediaType'>, options: { signal?: AbortSignal }): Promise<SourceManifest>;
   /**
    * A blob's bytes from `offset` on; the result's `offset` says where they really
    * start (a registry may ignore a Range). The reader verifies them (blob-verify.ts).

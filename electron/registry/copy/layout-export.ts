@@ -8,11 +8,10 @@ import { RegistryError } from '../../../shared/errors';
 import type { CopyProgress, PlannedBlob, PlatformRef } from '../../../shared/copy';
 import type { RegistryClient } from '../client';
 import type { Descriptor } from '../api/manifest-types';
-import type { FetchedManifest } from '../api/manifests';
-import { digestOf, isDigest, type Digest } from '../digest';
+import { digestOf, isDigest } from '../digest';
 import { inParallel } from '../parallel';
 import { formatPlatform, isAttestation, platformMatches, type Platform } from '../platform';
-import { pushImage } from './image-io';
+import { pushImage, type SourceManifest } from './image-io';
 import { cancelled, checkAbort, describeImage, MAX_DEPTH } from './layout-files';
 import { openLayoutSink } from './layout-sink';
 import { chooseEntries, isForeign, platformRef, subsetIndex } from './plan';
@@ -53,7 +52,7 @@ export interface ExportResult {
 }
 
 interface ManifestFile {
-  digest: Digest;
+  digest: string;
   mediaType: string;
   bytes: Buffer;
 }
@@ -75,13 +74,14 @@ interface Collected {
 /** Reads the manifests to export (the top one, or a subset index built like `cp --platform` does) and lists their blobs. */
 async function collect(client: RegistryClient, source: LayoutImageSource, options: ExportOptions): Promise<Collected> {
   const src = { registry: source.registry, repository: source.repository };
+  const from = registrySource(client, src);
   const signal = options.signal;
   const top = await client.getManifest(source, { signal });
   const manifests = new Map<string, ManifestFile>();
   const blobs = new Map<string, BlobFile>();
-  const file = (m: FetchedManifest): ManifestFile => ({ digest: m.digest, mediaType: m.mediaType, bytes: m.bytes });
+  const file = (m: SourceManifest): ManifestFile => ({ digest: m.digest, mediaType: m.mediaType, bytes: m.bytes });
 
-  const walk = async (m: FetchedManifest, depth: number): Promise<void> => {
+  const walk = async (m: SourceManifest, depth: number): Promise<void> => {
     if (m.parsed.kind === 'schema1') {
       throw new RegistryError('unsupported', `${source.registry}: ${source.repository} holds a Docker schema 1 manifest (${m.digest}), which regdesk does not export`, src,
         'Re-push the image with a current Docker to convert it.');
@@ -97,9 +97,9 @@ async function collect(client: RegistryClient, source: LayoutImageSource, option
     manifests.set(m.digest, file(m));
   };
   const walkEntries = async (entries: Descriptor[], depth: number): Promise<void> => {
-    const children: FetchedManifest[] = [];
+    const children: SourceManifest[] = [];
     await inParallel(entries, 8, async (d, i) => {
-      children[i] = await client.getChildManifest(src, d, { signal });
+      children[i] = await from.manifest(d, { signal });
     });
     for (const child of children) await walk(child, depth);
   };
@@ -113,7 +113,7 @@ async function collect(client: RegistryClient, source: LayoutImageSource, option
     platforms = entries.filter((d) => !isAttestation(d) && d.platform).map((d) => platformRef(d)!);
     if (wanted && entries.length === 1) {
       // One platform: its manifest is the image, no index (as cp does).
-      const child = await client.getChildManifest(src, entries[0]!, { signal });
+      const child = await from.manifest(entries[0]!, { signal });
       await walk(child, 1);
       final = file(child);
     } else if (wanted) {

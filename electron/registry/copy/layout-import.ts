@@ -12,7 +12,7 @@ import type { Descriptor, ImageIndex } from '../api/manifest-types';
 import { inParallel } from '../parallel';
 import { pullBlob, pushImage, type ImageSink } from './image-io';
 import { cancelled, checkAbort, describeImage, layoutDigest, MAX_DEPTH, REF_NAME, tagFromRefName, verified } from './layout-files';
-import { layoutSource, openLayout, readLayoutIndex, readManifest, type LayoutManifest } from './layout-source';
+import { layoutSource, openLayout, readLayoutIndex, type LayoutManifest } from './layout-source';
 import { isForeign } from './plan';
 import { ProgressTracker } from './progress';
 import { registrySink } from './registry-io';
@@ -74,6 +74,7 @@ export async function importImage(client: RegistryClient, src: string, destinati
   const signal = options.signal;
   const dst = { registry: destination.registry, repository: destination.repository };
   const reader = await openLayout(src);
+  const source = layoutSource(reader);
   const where = reader.where;
 
   const index = await readLayoutIndex(reader);
@@ -85,7 +86,7 @@ export async function importImage(client: RegistryClient, src: string, destinati
   const blobs = new Map<string, Descriptor>();
   const walk = async (d: Descriptor, depth: number): Promise<LayoutManifest> => {
     checkAbort(signal, 'import');
-    const m = await readManifest(reader, d);
+    const m = await source.manifest(d, {});
     if (m.parsed.kind === 'schema1') throw new RegistryError('unsupported', `${where}: manifest ${d.digest} is Docker schema 1, which regdesk does not push`, {});
     if (m.parsed.kind === 'index') {
       if (depth >= MAX_DEPTH) throw new RegistryError('unsupported', `${where}: indexes nested more than ${MAX_DEPTH} deep are not imported`, {});
@@ -123,7 +124,6 @@ export async function importImage(client: RegistryClient, src: string, destinati
   });
   const progress = new ProgressTracker(planned, options.onProgress ?? (() => undefined));
   const run = { signal: signal ?? new AbortController().signal, progress, cancelled: () => cancelled('import') };
-  const source = layoutSource(reader);
   const registry = registrySink(client, dst, {
     concurrency: options.concurrency ?? 4,
     attempts: UPLOAD_ATTEMPTS,

@@ -108,7 +108,7 @@ export interface LayoutManifest {
 }
 
 /** A manifest of the layout, read whole (bounded) and checked against its descriptor. */
-export async function readManifest(reader: LayoutReader, d: Descriptor): Promise<LayoutManifest> {
+export async function readManifest(reader: LayoutReader, d: Pick<Descriptor, 'digest' | 'size' | 'mediaType'>): Promise<LayoutManifest> {
   const digest = layoutDigest(reader.where, d.digest);
   const size = await reader.size(digest);
   if (size === undefined) {
@@ -138,10 +138,11 @@ export async function readLayoutIndex(reader: LayoutReader): Promise<ImageIndex>
   return index;
 }
 
-/** The layout as an image source: a blob's file from an offset (the reader verifies it). */
+/** The layout as an image source: its manifests read strictly, a blob's file from an offset (the reader verifies it). */
 export function layoutSource(reader: LayoutReader): ImageSource {
   return {
     where: { registry: reader.where, repository: 'layout' },
+    manifest: (descriptor) => readManifest(reader, descriptor),
     openBlob: async (blob, options) => {
       const offset = options.offset ?? 0;
       return { stream: await reader.open(layoutDigest(reader.where, blob.digest), offset), offset, size: -1 };

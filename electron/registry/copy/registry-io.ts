@@ -18,6 +18,7 @@ export function registrySource(client: RegistryClient, repo: { registry: string;
   const where = { registry: repo.registry, repository: repo.repository };
   return {
     where,
+    manifest: (descriptor, options) => client.getChildManifest(where, descriptor, options),
     // The descriptor's size: a registry that sends more is stopped as the bytes arrive.
     openBlob: (blob, options) => client.openBlob({ ...where, digest: blob.digest }, { ...options, expectedSize: blob.size }),
   };
