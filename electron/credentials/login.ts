@@ -9,7 +9,8 @@ import { RegistryClient, type RegistryClientOptions } from '../registry/client';
 import { entryCredential, helperFor, readAuthFile, runCredentialHelper, type AuthFile } from './auth-files';
 import { containersAuthPaths, dockerConfigPath } from './discovery';
 import { encodeCredential, type SecretStore } from './keychain';
-import { canonicalRegistry, DOCKER_HUB, DOCKER_HUB_CONFIG_KEY } from './registry-keys';
+import { canonicalRegistry, DOCKER_HUB_HOST } from '../../shared/names';
+import { DOCKER_HUB_CONFIG_KEY } from './registry-keys';
 
 export interface LoginOptions {
   store: SecretStore;
@@ -67,7 +68,7 @@ async function credentialsIn(file: AuthFile, env: NodeJS.ProcessEnv): Promise<Ar
   for (const key of keys) {
     const registry = canonicalRegistry(key);
     const helper = helperFor(file, registry);
-    const viaHelper = helper ? await runCredentialHelper(helper, registry === DOCKER_HUB ? DOCKER_HUB_CONFIG_KEY : key, env) : undefined;
+    const viaHelper = helper ? await runCredentialHelper(helper, registry === DOCKER_HUB_HOST ? DOCKER_HUB_CONFIG_KEY : key, env) : undefined;
     const credential = viaHelper ?? entryCredential(file.auths?.[key]);
     if (credential) out.push({ registry, credential });
   }

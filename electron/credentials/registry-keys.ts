@@ -6,9 +6,6 @@
 import { canonicalRegistry, DOCKER_HUB_HOST } from '../../shared/names';
 import { parseRegistryHost } from '../registry/reference';
 
-// login.ts still imports these from here.
-export { canonicalRegistry, DOCKER_HUB_HOST as DOCKER_HUB };
-
 /** The key Docker itself writes for Docker Hub in config.json. */
 export const DOCKER_HUB_CONFIG_KEY = 'https://index.docker.io/v1/';
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { tarBytes } from '../registry/archive/tar-writer';
 import { digestOf, type Digest } from '../registry/digest';
+import type { Platform } from '../../shared/platform';
 
 /** A layer's entry, written exactly as told (hostile names included: extract tests need layers a careful tool would refuse). */
 export type TarEntry =
@@ -53,12 +54,6 @@ export interface RigBlob {
   digest: string;
   mediaType: string;
   bytes: Buffer;
-}
-
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
 }
 
 /** A manifest with everything needed to push it: its blobs and, for an index, its children. */

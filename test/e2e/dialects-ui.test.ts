@@ -13,7 +13,8 @@
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage, buildIndex, type Platform, type RigManifest } from '../rig/images';
+import { buildImage, buildIndex, type RigManifest } from '../rig/images';
+import type { Platform } from '../../shared/platform';
 import { dockerHub } from '../rig/dialects/docker-hub';
 import { ecr } from '../rig/dialects/ecr';
 import { ghcr } from '../rig/dialects/ghcr';

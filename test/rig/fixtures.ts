@@ -2,7 +2,8 @@
  * The rig's standard images and the large fixtures (many tags, many
  * repositories), pushed fast: parallel requests and cross-repository mounts.
  */
-import { buildImage, buildMultiPlatform, type Platform, type RigManifest } from '../../electron/demo/images';
+import { buildImage, buildMultiPlatform, type RigManifest } from '../../electron/demo/images';
+import type { Platform } from '../../shared/platform';
 import { inParallel, RigPusher } from './push';
 import type { RigRegistry } from './registry';
 

@@ -4,7 +4,7 @@
  * variant defaults, and an image's config, layers and total size.
  */
 import { RegistryError } from '../../../shared/errors';
-import { comparePlatforms, formatPlatform, isAttestation, platformMatches, type Platform } from '../platform';
+import { formatPlatform, isAttestation, platformMatches, type Platform } from '../platform';
 import type { Digest } from '../digest';
 import type { Descriptor, ImageIndex, ImageManifest } from './manifest-types';
 
@@ -69,7 +69,3 @@ export function summarise(manifest: ImageManifest): ImageSummary {
   return { config: manifest.config, layers, totalSize: manifest.config.size + layers.reduce((sum, l) => sum + l.size, 0) };
 }
 
-/** Platforms sorted by (os, architecture, variant): the order of a deterministic subset index. */
-export function sortedByPlatform<T extends { platform: Platform }>(entries: T[]): T[] {
-  return [...entries].sort((a, b) => comparePlatforms(a.platform, b.platform));
-}

@@ -32,7 +32,6 @@ import type { RegistryClient } from '../client';
 import type { Descriptor } from '../api/manifest-types';
 import type { FetchedManifest } from '../api/manifests';
 import { platformsOf, selectPlatform } from '../api/image';
-import { isDigest } from '../digest';
 import { MEDIA_TYPES } from '../media-types';
 import { inParallel } from '../parallel';
 import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../platform';
@@ -41,6 +40,7 @@ import { headerFor, Tree, type Content, type Node } from './layer-tree';
 import { readTar, StreamSource } from './tar-reader';
 import type { TarHeader } from './tar-header';
 import { TarWriter } from './tar-writer';
+import { formatReference } from '../../../shared/names';
 
 export interface ExtractSource {
   registry: string;
@@ -313,7 +313,7 @@ export async function extractImage(client: RegistryClient, source: ExtractSource
     await rm(work, { recursive: true, force: true });
   }
   return {
-    source: `${source.registry}/${source.repository}${isDigest(source.reference) ? '@' : ':'}${source.reference}`,
+    source: formatReference(source, source.reference),
     destination: outTar,
     digest: image.digest,
     ...(platform ? { platform } : {}),

@@ -14,6 +14,7 @@ import { planCopy, type CopyPlan, type CopyRequest, type ManifestToPush } from '
 import { ProgressTracker } from './progress';
 import { pushReferrersIndex } from './referrers-index';
 import { registrySink, registrySource } from './registry-io';
+import { formatReference } from '../../../shared/names';
 
 export interface ExecuteOptions {
   /** Blobs in flight at once. */
@@ -60,7 +61,7 @@ export async function executeCopy(client: RegistryClient, plan: CopyPlan, option
         await pushReferrersIndex(client, { ...dst, tag: manifest.tag! }, manifest, signal);
       } catch (err) {
         const why = isRegistryError(err, 'cancelled') || signal.aborted ? 'cancelled' : err instanceof Error ? err.message : String(err);
-        warnings.push(`the referrers index ${dst.registry}/${dst.repository}:${manifest.tag} was not updated: ${why.slice(0, 300)}`);
+        warnings.push(`the referrers index ${formatReference(dst, manifest.tag)} was not updated: ${why.slice(0, 300)}`);
       }
     }
     progress.setPhase('done');

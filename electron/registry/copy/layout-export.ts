@@ -12,11 +12,12 @@ import { digestOf, isDigest } from '../digest';
 import { inParallel } from '../parallel';
 import { formatPlatform, isAttestation, platformMatches, type Platform } from '../platform';
 import { pushImage, type SourceManifest } from './image-io';
-import { cancelled, checkAbort, describeImage, MAX_DEPTH } from './layout-files';
+import { cancelled, checkAbort, MAX_DEPTH } from './layout-files';
 import { openLayoutSink } from './layout-sink';
 import { chooseEntries, isForeign, platformRef, subsetIndex } from './plan';
 import { ProgressTracker } from './progress';
 import { registrySource } from './registry-io';
+import { formatReference } from '../../../shared/names';
 
 export interface LayoutImageSource {
   registry: string;
@@ -180,7 +181,7 @@ export async function exportImage(client: RegistryClient, source: LayoutImageSou
     progress.close();
   }
   return {
-    source: describeImage(src, source.reference),
+    source: formatReference(src, source.reference),
     destination: dest,
     digest: collected.top.digest,
     mediaType: collected.top.mediaType,

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { RegistryError } from '../../../shared/errors';
 import type { Descriptor } from '../api/manifest-types';
 import { BlobVerifier, verifiedChunks } from '../blob-verify';
-import { digestParts, isDigest, parseDigest, type Digest } from '../digest';
+import { digestParts, parseDigest, type Digest } from '../digest';
 import { MEDIA_TYPES } from '../media-types';
 
 /** The annotation of index.json entries that names them (a tag, usually). */
@@ -36,9 +36,6 @@ export function blobPath(digest: string): string {
   const d = digestParts(parseDigest(digest));
   return `blobs/${d.algorithm}/${d.hex}`;
 }
-
-export const describeImage = (r: { registry: string; repository: string }, ref?: string): string =>
-  `${r.registry}/${r.repository}${ref ? (isDigest(ref) ? `@${ref}` : `:${ref}`) : ''}`;
 
 /** A tag from a ref.name: the name itself when it is a valid tag, else what follows the last ':' of a reference. */
 export function tagFromRefName(refName: string | undefined): string | undefined {

@@ -11,11 +11,12 @@ import type { RegistryClient } from '../client';
 import type { Descriptor, ImageIndex } from '../api/manifest-types';
 import { inParallel } from '../parallel';
 import { pullBlob, pushImage, type ImageSink } from './image-io';
-import { cancelled, checkAbort, describeImage, layoutDigest, MAX_DEPTH, REF_NAME, tagFromRefName, verified } from './layout-files';
+import { cancelled, checkAbort, layoutDigest, MAX_DEPTH, REF_NAME, tagFromRefName, verified } from './layout-files';
 import { layoutSource, openLayout, readLayoutIndex, type LayoutManifest } from './layout-source';
 import { isForeign } from './plan';
 import { ProgressTracker } from './progress';
 import { registrySink } from './registry-io';
+import { formatReference } from '../../../shared/names';
 
 export interface LayoutImageDestination {
   registry: string;
@@ -158,7 +159,7 @@ export async function importImage(client: RegistryClient, src: string, destinati
   }
   return {
     source: src,
-    destination: describeImage(dst, tag ?? top.digest),
+    destination: formatReference(dst, tag ?? top.digest),
     digest: top.digest,
     manifests: manifests.size + 1,
     blobs: planned.length,

@@ -14,6 +14,7 @@ import type { RegistryClient } from '../client';
 import { isDigest } from '../digest';
 import { inParallel } from '../parallel';
 import type { CopyPlan } from './plan';
+import { formatReference } from '../../../shared/names';
 
 export interface RecheckOptions {
   signal: AbortSignal;
@@ -39,7 +40,7 @@ export async function recheckPlan(client: RegistryClient, plan: CopyPlan, option
     if (now && now.digest !== reviewed && now.digest !== summary.digest) {
       const before = reviewed ? `it named ${displayDigest(reviewed)}` : 'it did not exist';
       throw new RegistryError('conflict',
-        `${destination.registry}/${destination.repository}:${destination.tag} now names ${displayDigest(now.digest)} (${before} when the copy was planned); nothing was written`,
+        `${formatReference(destination, destination.tag)} now names ${displayDigest(now.digest)} (${before} when the copy was planned); nothing was written`,
         { registry: destination.registry, repository: destination.repository, kind: 'tag' },
         'Plan the copy again to see what it would replace.');
     }
@@ -48,7 +49,7 @@ export async function recheckPlan(client: RegistryClient, plan: CopyPlan, option
   if (!isDigest(source.reference)) {
     const now = await client.headManifest(source, head);
     if (now?.digest !== summary.sourceDigest) {
-      const where = `${source.registry}/${source.repository}:${source.reference}`;
+      const where = formatReference(source, source.reference);
       changes.push(now
         ? `${where} moved to ${displayDigest(now.digest)} after the plan; the copy took the image you reviewed (${displayDigest(summary.sourceDigest)})`
         : `${where} was removed after the plan; the copy took the image you reviewed (${displayDigest(summary.sourceDigest)})`);

@@ -15,6 +15,7 @@ import { referrersTag } from '../api/referrers';
 import { digestOf } from '../digest';
 import { comparePlatforms, formatPlatform, isAttestation, platformMatches, type Platform } from '../platform';
 import { inParallel } from '../parallel';
+import { formatReference } from '../../../shared/names';
 
 export interface CopySource {
   registry: string;
@@ -98,7 +99,7 @@ export function chooseEntries(index: ImageIndex, wanted: Platform[], source: { r
 export function refuseCopyOntoItself(source: CopySource, destination: CopyDestination): void {
   if (source.registry !== destination.registry || source.repository !== destination.repository) return;
   if (destination.tag !== undefined && destination.tag !== source.reference) return;
-  const where = `${source.registry}/${source.repository}${destination.tag ? `:${destination.tag}` : ''}`;
+  const where = formatReference(source, destination.tag);
   throw new RegistryError('usage', `${where} is the source itself: a copy onto itself changes nothing`,
     { registry: source.registry, repository: source.repository }, 'Pick another registry, repository or tag as the destination.');
 }
@@ -212,10 +213,9 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
 
   const list = [...blobs.values()];
   const sum = (action: PlannedBlob['action']): number => list.filter((b) => b.action === action).reduce((s, b) => s + b.size, 0);
-  const describe = (r: { registry: string; repository: string }, ref?: string): string => `${r.registry}/${r.repository}${ref ? (ref.includes(':') && ref.startsWith('sha') ? `@${ref}` : `:${ref}`) : ''}`;
   const summary: CopyPlanSummary = {
-    source: describe(src, source.reference),
-    destination: describe(dst, destination.tag ?? final.digest),
+    source: formatReference(src, source.reference),
+    destination: formatReference(dst, destination.tag ?? final.digest),
     digest: final.digest,
     sourceDigest: top.digest,
     platforms,

@@ -8,6 +8,7 @@ import type { CopyResult } from '../../../shared/copy';
 import type { RegistryClient } from '../client';
 import { inParallel } from '../parallel';
 import { copyImage, type ExecuteOptions } from './copy';
+import { formatReference } from '../../../shared/names';
 
 export interface SyncRequest {
   source: { registry: string; repository: string };
@@ -60,8 +61,8 @@ export async function syncRepository(client: RegistryClient, request: SyncReques
     copied.push(result);
   }
   return {
-    source: `${request.source.registry}/${request.source.repository}`,
-    destination: `${request.destination.registry}/${request.destination.repository}`,
+    source: formatReference(request.source),
+    destination: formatReference(request.destination),
     matched,
     copied,
     present,
