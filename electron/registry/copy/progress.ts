@@ -12,6 +12,11 @@ export interface ProgressOptions {
   now: () => number;
 }
 
+/** Rate samples are taken at most this often. */
+const SAMPLE_STEP_MS = 50;
+/** Samples kept at most (a window's worth at one per step, and then some). */
+const MAX_SAMPLES = 1000;
+
 export const DEFAULT_PROGRESS: ProgressOptions = { intervalMs: 100, windowMs: 3000, now: Date.now };
 
 export class ProgressTracker {
@@ -97,8 +102,13 @@ export class ProgressTracker {
     const next = Math.max(0, Math.min(blob.size, blob.done + delta));
     this.done += next - blob.done;
     blob.done = next;
-    this.samples.push({ at: this.options.now(), bytes: this.done });
-    if (this.samples.length > 1000) this.samples.splice(0, this.samples.length - 1000);
+    // One sample per SAMPLE_STEP_MS is plenty for a rate over seconds; one per chunk (thousands a second) cost real CPU.
+    const now = this.options.now();
+    const last = this.samples.at(-1);
+    if (!last || now - last.at >= SAMPLE_STEP_MS) {
+      this.samples.push({ at: now, bytes: this.done });
+      if (this.samples.length > MAX_SAMPLES) this.samples.splice(0, this.samples.length - MAX_SAMPLES);
+    }
     this.schedule(false);
   }
 
