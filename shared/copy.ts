@@ -4,9 +4,6 @@
  */
 import type { Platform } from './platform';
 
-/** A platform in a plan or a result: the one Platform type (shared/platform.ts), by the name the copy code uses. */
-export type PlatformRef = Platform;
-
 /** What happens to one blob: already there, mounted from another repository, or streamed. */
 export type BlobAction = 'exists' | 'mount' | 'upload';
 
@@ -24,7 +21,7 @@ export interface PlannedManifest {
   mediaType: string;
   size: number;
   role: 'image' | 'index' | 'referrer' | 'attestation';
-  platform?: PlatformRef;
+  platform?: Platform;
   /** Already present at the destination (by digest). */
   exists: boolean;
 }
@@ -35,7 +32,7 @@ export interface CopyPlanSummary {
   /** Digest the destination tag will point at (equals the source's unless a subset or a single platform was chosen). */
   digest: string;
   sourceDigest: string;
-  platforms: PlatformRef[];
+  platforms: Platform[];
   manifests: PlannedManifest[];
   blobs: PlannedBlob[];
   bytesToTransfer: number;
@@ -81,7 +78,7 @@ export interface CopyResult {
   source: string;
   destination: string;
   digest: string;
-  platforms: PlatformRef[];
+  platforms: Platform[];
   blobs: number;
   bytesTransferred: number;
   mounted: number;

@@ -5,13 +5,15 @@
  * - the source manifests are not read again, only the two tags are looked at;
  * - a source tag that moved since is reported, and the reviewed image is copied;
  * - a destination tag that moved since is a conflict: nothing is written;
- * - blobs another copy sent since the plan are not sent again;
+ * - blobs another copy sent since the plan are not sent again, and a platform
+ *   the plan found at the destination but deleted since is pushed after all;
  * - a plan runs once, for the copy it was made for.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PlannedCopy } from '../../shared/copy';
-import { buildImage } from '../../electron/demo/images';
+import { buildImage, buildMultiPlatform } from '../../electron/demo/images';
+import { RegistryClient } from '../../electron/registry/client';
 import { startFaultProxy, type FaultProxy } from '../rig/fault-proxy';
 import { RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
@@ -146,6 +148,29 @@ describe('a reviewed plan is run, not planned again', () => {
     const later = await start(second, plans[1]!.planId);
     expect(later).toMatchObject({ state: 'done', result: { skipped: image.blobs.length, bytesTransferred: 0 } });
     expect(requestsTo('POST', /^\/v2\/shared\/copy\/blobs\/uploads\//)).toHaveLength(image.blobs.length);
+  });
+
+  it('pushes a platform the plan found at the destination but that was deleted before Start', async () => {
+    const multi = buildMultiPlatform();
+    await pusher.push('gone/source', multi, ['1.0']);
+    const child = multi.children[0]!;
+    // One platform is at the destination already (by digest, as an earlier copy would leave it).
+    await pusher.push('gone/copy', child, []);
+    const request = copyOf('gone/source', '1.0', { repository: 'gone/copy', tag: '1.0' });
+    const planned = await plan(request);
+    expect(planned.manifests.find((m) => m.digest === child.digest)?.exists).toBe(true);
+    const client = new RegistryClient({ cache: false });
+    try {
+      await client.deleteManifest({ registry: registry.host, repository: 'gone/copy', reference: child.digest });
+    } finally {
+      await client.close();
+    }
+    expect(await digestAt(registry, 'gone/copy', child.digest)).toBeUndefined();
+
+    const job = await start(request, planned.planId);
+    expect(job.state).toBe('done');
+    expect(await digestAt(registry, 'gone/copy', '1.0')).toBe(multi.digest);
+    expect(await digestAt(registry, 'gone/copy', child.digest)).toBe(child.digest);
   });
 
   it('runs a plan once, for the copy it was made for; an unknown or used plan id is a typed error', async () => {

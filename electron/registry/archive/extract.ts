@@ -27,7 +27,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { isRegistryError, RegistryError } from '../../../shared/errors';
-import type { PlatformRef } from '../../../shared/copy';
 import type { RegistryClient } from '../client';
 import type { Descriptor } from '../api/manifest-types';
 import type { FetchedManifest } from '../api/manifests';
@@ -66,7 +65,7 @@ export interface ExtractResult {
   destination: string;
   /** The image manifest extracted. */
   digest: string;
-  platform?: PlatformRef;
+  platform?: Platform;
   layers: number;
   /** Entries in the output tar. */
   entries: number;
@@ -103,7 +102,7 @@ function compressionOf(layer: Descriptor, where: { registry: string; repository:
 }
 
 /** The image manifest to extract: the reference's own, or one platform of its index. */
-async function chooseImage(client: RegistryClient, source: ExtractSource, options: ExtractOptions): Promise<{ image: FetchedManifest; platform?: PlatformRef }> {
+async function chooseImage(client: RegistryClient, source: ExtractSource, options: ExtractOptions): Promise<{ image: FetchedManifest; platform?: Platform }> {
   const call = options.signal ? { signal: options.signal } : {};
   const src = { registry: source.registry, repository: source.repository };
   const top = await client.getManifest(source, call);

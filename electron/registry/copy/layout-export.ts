@@ -5,7 +5,7 @@
  * A platform subset is exported like `cp --platform` copies it.
  */
 import { RegistryError } from '../../../shared/errors';
-import type { CopyProgress, PlannedBlob, PlatformRef } from '../../../shared/copy';
+import type { CopyProgress, PlannedBlob } from '../../../shared/copy';
 import type { RegistryClient } from '../client';
 import type { Descriptor } from '../api/manifest-types';
 import { digestOf, isDigest } from '../digest';
@@ -44,7 +44,7 @@ export interface ExportResult {
   digest: string;
   mediaType: string;
   refName?: string;
-  platforms: PlatformRef[];
+  platforms: Platform[];
   manifests: number;
   /** Configs and layers. */
   blobs: number;
@@ -69,7 +69,7 @@ interface Collected {
   /** Every manifest, children before their index, the top last. */
   manifests: ManifestFile[];
   blobs: BlobFile[];
-  platforms: PlatformRef[];
+  platforms: Platform[];
 }
 
 /** Reads the manifests to export (the top one, or a subset index built like `cp --platform` does) and lists their blobs. */
@@ -107,7 +107,7 @@ async function collect(client: RegistryClient, source: LayoutImageSource, option
 
   const wanted = options.platforms === undefined || options.platforms === 'all' ? undefined : options.platforms;
   let final: ManifestFile;
-  let platforms: PlatformRef[] = [];
+  let platforms: Platform[] = [];
   if (top.parsed.kind === 'index') {
     const index = top.parsed;
     const entries = wanted ? chooseEntries(index, wanted, source) : index.manifests;

@@ -5,6 +5,9 @@
  *   digest) and says what moved.
  * - The destination tag may name another image now. That image was in no
  *   review, so moving the tag off it is refused before anything is written.
+ * - Manifests the plan found at the destination (a platform copied before)
+ *   may have been deleted since: those are pushed after all, or the index
+ *   that names them would be refused.
  * - Blobs may have arrived at the destination (a copy queued ahead into the
  *   same repository): those are not sent again.
  */
@@ -56,8 +59,14 @@ export async function recheckPlan(client: RegistryClient, plan: CopyPlan, option
     }
   }
 
-  if (!options.blobsMayHaveArrived) return { plan, changes };
   const dst = { registry: destination.registry, repository: destination.repository };
+  const manifests = plan.manifests.map((m) => ({ ...m }));
+  await inParallel(manifests.filter((m) => m.exists && !m.tag), 8, async (m) => {
+    m.exists = Boolean(await client.headManifest({ ...dst, reference: m.digest }, { ...head, absentWhenDenied: true }));
+  });
+  plan = { ...plan, manifests, summary: { ...summary, manifests: manifests.map(({ bytes: _bytes, tag: _tag, ...m }) => m) } };
+
+  if (!options.blobsMayHaveArrived) return { plan, changes };
   const blobs = plan.blobs.map((blob) => ({ ...blob }));
   await inParallel(blobs.filter((b) => b.action !== 'exists'), 16, async (blob) => {
     if (!(await client.headBlob({ ...dst, digest: blob.digest }, { signal: options.signal, absentWhenDenied: true }))) return;
@@ -66,7 +75,7 @@ export async function recheckPlan(client: RegistryClient, plan: CopyPlan, option
   });
   const sum = (action: string): number => blobs.filter((b) => b.action === action).reduce((s, b) => s + b.size, 0);
   return {
-    plan: { ...plan, blobs, summary: { ...summary, blobs, bytesToTransfer: sum('upload'), bytesToMount: sum('mount'), bytesPresent: sum('exists') } },
+    plan: { ...plan, blobs, summary: { ...plan.summary, blobs, bytesToTransfer: sum('upload'), bytesToMount: sum('mount'), bytesPresent: sum('exists') } },
     changes,
   };
 }

@@ -7,7 +7,7 @@
  * same on every run.
  */
 import { RegistryError } from '../../../shared/errors';
-import type { CopyPlanSummary, PlannedBlob, PlannedManifest, PlatformRef } from '../../../shared/copy';
+import type { CopyPlanSummary, PlannedBlob, PlannedManifest } from '../../../shared/copy';
 import type { RegistryClient } from '../client';
 import type { Descriptor, ImageIndex } from '../api/manifest-types';
 import type { FetchedManifest } from '../api/manifests';
@@ -60,7 +60,7 @@ export function isForeign(d: Descriptor): boolean {
   return Boolean(d.urls?.length) || d.mediaType.includes('foreign') || d.mediaType.includes('nondistributable');
 }
 
-export function platformRef(d: Descriptor): PlatformRef | undefined {
+export function platformRef(d: Descriptor): Platform | undefined {
   if (!d.platform) return undefined;
   return { os: d.platform.os, architecture: d.platform.architecture, ...(d.platform.variant ? { variant: d.platform.variant } : {}) };
 }
@@ -117,10 +117,10 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
 
   const manifests: ManifestToPush[] = [];
   const images: FetchedManifest[] = [];
-  const planned = (m: FetchedManifest, role: PlannedManifest['role'], platform?: PlatformRef): ManifestToPush => ({
+  const planned = (m: FetchedManifest, role: PlannedManifest['role'], platform?: Platform): ManifestToPush => ({
     digest: m.digest, mediaType: m.mediaType, size: m.size, role, exists: false, bytes: m.bytes, ...(platform ? { platform } : {}),
   });
-  let platforms: PlatformRef[] = [];
+  let platforms: Platform[] = [];
   let final: ManifestToPush;
 
   if (top.parsed.kind === 'index') {
