@@ -92,6 +92,7 @@ export function createCopyJobs(client: RegistryClient, emit: (job: CopyJobView) 
           }
           const result = await executeCopy(client, plan, {
             signal: controller.signal,
+            // Not `concurrency: options.concurrency`: a 0 or absent setting must fall to the engine's default.
             ...(options.concurrency ? { concurrency: options.concurrency } : {}),
             onProgress: (progress) => update({ progress }),
           });

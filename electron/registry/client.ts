@@ -149,6 +149,7 @@ export class RegistryClient {
     }
   }
 
+  /** Deletes by digest (every tag naming it goes too): the base of a safe delete; only tests call it yet. */
   async deleteManifest(target: ManifestTarget, options: Call = {}): Promise<void> {
     try {
       await deleteManifest(this.fetch, target, options);
@@ -157,7 +158,7 @@ export class RegistryClient {
     }
   }
 
-  /** Every tag of the repository whose manifest has `digest`: what a delete would also remove (so never a mirror's answer). */
+  /** Every tag of the repository whose manifest has `digest`: what a delete would also remove (so never a mirror's answer). Safe delete's first step. */
   async tagsForDigest(repo: RepositoryTarget, digest: string, options: Call = {}): Promise<string[]> {
     const tags = await this.tags(repo, { ...options, fresh: true, mirrorable: false });
     const matches: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * Uploads a set of blobs to one destination repository, for copy (from a
- * registry) and import (from an OCI layout): in parallel (bounded), each blob
+ * registry), import (from an OCI layout) and the demo's samples: in parallel (bounded), each blob
  * retried alone, in a new session, while a retry can help. The first blob that
  * fails for good aborts the others, whose sessions are deleted, so a failed
  * copy stops at once and leaves no upload open. Before any manifest goes up,

@@ -19,6 +19,7 @@ import type { TarHeader } from '../archive/tar-header';
 import { TarWriter } from '../archive/tar-writer';
 import { pullBlob, type ImageSink } from './image-io';
 import { blobPath, fileMatches, indexFile, layoutFile, mergeEntries, readLayoutVersion, REF_NAME, tempName, verified, writeAtomic } from './layout-files';
+import { formatReference } from '../../../shared/names';
 
 /** The files of a layout being written: a directory or a tar archive. */
 interface LayoutStore {
@@ -145,7 +146,7 @@ function layoutSink(store: LayoutStore): LayoutSink {
       return manifestBytes;
     },
     putBlobs: async (blobs, source, run) => {
-      const where = `${source.where.registry}/${source.where.repository}`;
+      const where = formatReference(source.where);
       let bytes = 0;
       await inParallel(blobs, store.parallel, async (blob) => {
         if (run.signal.aborted) throw run.cancelled();

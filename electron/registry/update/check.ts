@@ -89,7 +89,7 @@ export async function checkUpdates(client: RegistryClient, targets: WatchTarget[
     const key = formatReference(t.image);
     let list = tagLists.get(key);
     if (!list) {
-      list = client.tags({ registry: t.image.registry, repository: t.image.repository }, { fresh: true, ...(signal ? { signal } : {}) });
+      list = client.tags({ registry: t.image.registry, repository: t.image.repository }, { fresh: true, signal });
       list.catch(() => undefined);
       tagLists.set(key, list);
     }
