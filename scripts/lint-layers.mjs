@@ -1,7 +1,8 @@
 // The ESLint rule behind README's layout table: each file belongs to a layer,
 // and may import only the layers and npm packages its row names. Relative
 // imports are resolved to the file they name, so the check is by folder, not
-// by spelling. The table itself is in eslint.config.js.
+// by spelling. A file the rule is given that belongs to no layer is reported
+// too: a new module must take its row. The table itself is in eslint.config.js.
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +13,15 @@ const BUILTINS = new Set(builtinModules);
 const withoutExtension = (path) => path.replace(/\.(tsx?|mjs|cjs|js|json)$/, '');
 const fromRoot = (path) => relative(ROOT, path).split(sep).join('/');
 
+/** `folder/` holds everything below it, `prefix*` every file whose path starts so, anything else is one file. */
+function holds(entry, path) {
+  if (entry.endsWith('/')) return path.startsWith(entry);
+  if (entry.endsWith('*')) return path.startsWith(entry.slice(0, -1));
+  return withoutExtension(entry) === withoutExtension(path);
+}
+
 function layerOf(layers, path) {
-  const bare = withoutExtension(path);
-  return layers.find((layer) => layer.files.some((f) => (f.endsWith('/') ? path.startsWith(f) : withoutExtension(f) === bare)));
+  return layers.find((layer) => layer.files.some((f) => holds(f, path)));
 }
 
 function packageName(spec) {
@@ -32,7 +39,9 @@ const layersRule = {
     const { layers } = context.options[0];
     const file = fromRoot(context.filename);
     const own = layerOf(layers, file);
-    if (!own) return {};
+    if (!own) {
+      return { Program: (node) => context.report({ node, message: `${file} is in no layer of README's layout table: give it a row (eslint.config.js and README).` }) };
+    }
     const check = (node, spec) => {
       if (typeof spec !== 'string') return;
       if (spec.startsWith('.')) {
