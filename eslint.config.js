@@ -59,6 +59,16 @@ export default tseslint.config(
     rules: { 'regdesk/layers': ['error', { layers: LAYERS }] },
   },
   {
+    // The client is the only door to a registry: its transport stack is the engine's own business.
+    files: ['electron/**/*.ts', 'shared/**/*.ts', 'renderer/src/**/*.{ts,tsx}'],
+    ignores: ['electron/registry/**'],
+    rules: {
+      'no-restricted-syntax': ['error', ...["MemberExpression[property.name='transport'][object.name=/[cC]lient$/]", "MemberExpression[property.name='transport'][object.property.name=/[cC]lient$/]"].map((selector) => ({
+        selector, message: 'Reach a registry through RegistryClient operations, not its transport (README, Layout).',
+      }))],
+    },
+  },
+  {
     files: ['renderer/**'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', fetch: 'readonly', EventSource: 'readonly', requestAnimationFrame: 'readonly' } },
   },

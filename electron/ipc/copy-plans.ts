@@ -2,7 +2,7 @@
  * The copy plans the UI has shown, kept by id so that Start runs the plan the
  * user reviewed instead of planning again (which repeats every HEAD and may
  * differ from what was shown). A plan is started once, is forgotten after a
- * while, and the store holds a bounded number: plans carry manifest bytes.
+ * while, and the store is bounded in number and in bytes: plans carry manifest bytes.
  */
 import { randomUUID } from 'node:crypto';
 import type { PlannedCopy } from '../../shared/copy';
@@ -11,6 +11,8 @@ import type { CopyPlan, CopyRequest } from '../registry/copy/plan';
 
 export const PLAN_TTL_MS = 30 * 60_000;
 const MAX_PLANS = 64;
+/** The manifests' bytes all kept plans may hold together: a few large indexes must not pin memory either. */
+const MAX_PLAN_BYTES = 32 * 1024 * 1024;
 
 /** A plan as it was reviewed, with how many copies had finished then (any that finished since may have sent its blobs). */
 export interface ReviewedPlan {
@@ -33,10 +35,13 @@ function requestKey(r: CopyRequest): string {
   return JSON.stringify([r.source.registry, r.source.repository, r.source.reference, r.destination.registry, r.destination.repository, r.destination.tag ?? null, platforms, Boolean(r.referrers)]);
 }
 
-export function createCopyPlans(options: { now?: () => number; ttlMs?: number; max?: number } = {}): CopyPlans {
+const bytesOf = (plan: CopyPlan): number => plan.manifests.reduce((sum, m) => sum + m.bytes.length, 0);
+
+export function createCopyPlans(options: { now?: () => number; ttlMs?: number; max?: number; maxBytes?: number } = {}): CopyPlans {
   const now = options.now ?? Date.now;
   const ttl = options.ttlMs ?? PLAN_TTL_MS;
   const max = options.max ?? MAX_PLANS;
+  const maxBytes = options.maxBytes ?? MAX_PLAN_BYTES;
   // Insertion order is age order: the oldest plan is the first key.
   const plans = new Map<string, ReviewedPlan & { expires: number }>();
 
@@ -47,7 +52,8 @@ export function createCopyPlans(options: { now?: () => number; ttlMs?: number; m
   return {
     keep({ plan, copiesFinished }) {
       forgetExpired();
-      while (plans.size >= max) plans.delete(plans.keys().next().value!);
+      const held = (): number => [...plans.values()].reduce((sum, kept) => sum + bytesOf(kept.plan), 0);
+      while (plans.size > 0 && (plans.size >= max || held() + bytesOf(plan) > maxBytes)) plans.delete(plans.keys().next().value!);
       const planId = randomUUID();
       const expires = now() + ttl;
       // The plan outlives the call that made it: never keep that call's signal.

@@ -7,9 +7,9 @@ const request = (tag: string): CopyRequest => ({
   source: { registry: 'a.example', repository: 'app', reference: '1.0' },
   destination: { registry: 'b.example', repository: 'app', tag },
 });
-const planFor = (r: CopyRequest): CopyPlan => ({
+const planFor = (r: CopyRequest, manifestBytes = 0): CopyPlan => ({
   request: r,
-  manifests: [],
+  manifests: manifestBytes ? [{ digest: 'sha256:x', mediaType: 'application/vnd.oci.image.manifest.v1+json', size: manifestBytes, role: 'image', exists: false, bytes: Buffer.alloc(manifestBytes) }] : [],
   blobs: [],
   summary: { source: 'a.example/app:1.0', destination: `b.example/app:${r.destination.tag}`, digest: `sha256:${'1'.repeat(64)}`, sourceDigest: `sha256:${'1'.repeat(64)}`, platforms: [], manifests: [], blobs: [], bytesToTransfer: 0, bytesToMount: 0, bytesPresent: 0 },
 });
@@ -46,6 +46,14 @@ describe('kept copy plans', () => {
   it('keeps a bounded number, forgetting the oldest first', () => {
     const plans = createCopyPlans({ max: 2 });
     const [a, b, c] = ['a', 'b', 'c'].map((tag) => plans.keep({ plan: planFor(request(tag)), copiesFinished: 0 }));
+    expect(() => plans.take(a!.planId, request('a'))).toThrow('no longer kept');
+    expect(plans.take(b!.planId, request('b')).plan.request.destination.tag).toBe('b');
+    expect(plans.take(c!.planId, request('c')).plan.request.destination.tag).toBe('c');
+  });
+
+  it('keeps the manifests of all plans under a byte budget, forgetting the oldest first', () => {
+    const plans = createCopyPlans({ maxBytes: 1000 });
+    const [a, b, c] = ['a', 'b', 'c'].map((tag) => plans.keep({ plan: planFor(request(tag), 400), copiesFinished: 0 }));
     expect(() => plans.take(a!.planId, request('a'))).toThrow('no longer kept');
     expect(plans.take(b!.planId, request('b')).plan.request.destination.tag).toBe('b');
     expect(plans.take(c!.planId, request('c')).plan.request.destination.tag).toBe('c');

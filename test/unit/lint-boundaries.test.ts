@@ -98,6 +98,11 @@ describe('the layout table', () => {
     expect(await lintAs(path, source)).toEqual([]);
   });
 
+  it('reports code outside the engine that reaches into the client\'s transport', async () => {
+    const said = await lintAs('electron/ipc/zz-probe.ts', "import type { RegistryClient } from '../registry/client';\nexport const peek = (client: RegistryClient, deps: { client: RegistryClient }): unknown[] => [client.transport, deps.client.transport];");
+    expect(said).toEqual(Array(2).fill('Reach a registry through RegistryClient operations, not its transport (README, Layout).'));
+  });
+
   it('reports a new file under electron/ that belongs to no layer', async () => {
     expect(await lintAs('electron/zz-new-module.ts', 'export const x = 1;')).toEqual([expect.stringMatching(/electron\/zz-new-module\.ts is in no layer of README's layout table/)]);
   });
