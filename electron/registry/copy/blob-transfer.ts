@@ -6,7 +6,7 @@
  * in PATCH chunks (resumable from the upload status when a chunk fails). Every
  * session opened is tracked so a failure or a cancel can DELETE it.
  */
-import { PassThrough, Readable } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { RegistryError } from '../../../shared/errors';
 import type { PlannedBlob } from '../../../shared/copy';
 import { BlobVerifier } from '../blob-verify';
@@ -46,23 +46,61 @@ const START_TIMEOUT_MS = 60_000;
 /** Resumes of one chunked upload before the blob is failed (the caller may still retry it whole). */
 const MAX_RESUMES = 3;
 
-/** Resolves when `stream` can take more, or is gone (a destroyed stream never drains). */
-function drained(stream: PassThrough): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.once('drain', done);
-    stream.once('close', done);
-  });
-}
-
 /** Checks what is read from the source against the blob the descriptor names: size and digest. */
 function sourceVerifier(ctx: TransferContext, blob: PlannedBlob): BlobVerifier {
   return new BlobVerifier(blob, (detail) => new RegistryError('digest_mismatch', `${ctx.source.where.registry}: blob ${blob.digest} in ${ctx.source.where.repository} ${detail}`, ctx.source.where,
     'The source served a truncated or altered blob; nothing was tagged.'));
+}
+
+/**
+ * The streamed PATCH's body: the source's bytes, checked and counted as they
+ * pass, in one piped Transform (no per-chunk promises). A bad digest or size,
+ * a failed source or a cancel ends the body early instead of failing it, and
+ * is kept for the caller: see uploadStreamed.
+ */
+function checkedBody(ctx: TransferContext, blob: PlannedBlob, source: Readable): { body: Transform; failure: () => unknown } {
+  const verifier = sourceVerifier(ctx, blob);
+  let failure: unknown;
+  let stopped = false;
+  // A deep buffer: fewer pauses between the source and the upload (memory stays bounded per blob).
+  const body = new Transform({
+    highWaterMark: 256 * 1024,
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      if (stopped) return done();
+      try {
+        verifier.update(chunk);
+      } catch (err) {
+        stop(err);
+        return done();
+      }
+      ctx.onBytes(blob.digest, chunk.length);
+      this.push(chunk);
+      if (ctx.signal.aborted) stop(cancelled(ctx));
+      done();
+    },
+    flush(done: TransformCallback) {
+      if (!stopped) {
+        try {
+          verifier.end();
+        } catch (err) {
+          failure = err;
+        }
+      }
+      done();
+    },
+  });
+  function stop(err: unknown): void {
+    if (stopped) return;
+    stopped = true;
+    failure = ctx.signal.aborted ? cancelled(ctx) : err;
+    source.destroy();
+    body.push(null);
+  }
+  source.on('error', stop);
+  // The upload's own failure is patchUpload's to report; an error event here has no one else to hear it.
+  body.on('error', () => undefined);
+  source.pipe(body);
+  return { body, failure: () => failure };
 }
 
 /**
@@ -74,39 +112,24 @@ function sourceVerifier(ctx: TransferContext, blob: PlannedBlob): BlobVerifier {
  */
 async function uploadStreamed(ctx: TransferContext, blob: PlannedBlob, holder: SessionHolder): Promise<void> {
   const source = await ctx.source.openBlob(blob, { signal: ctx.signal });
-  const verifier = sourceVerifier(ctx, blob);
-  // A deep buffer: fewer drain waits between the source and the upload (memory stays bounded per blob).
-  const body = new PassThrough({ highWaterMark: 256 * 1024 });
-  let failure: unknown;
-  const pump = (async () => {
-    try {
-      for await (const chunk of source.stream as AsyncIterable<Buffer>) {
-        verifier.update(chunk);
-        ctx.onBytes(blob.digest, chunk.length);
-        if (!body.write(chunk)) await drained(body);
-        if (ctx.signal.aborted) throw cancelled(ctx);
-      }
-      verifier.end();
-    } catch (err) {
-      failure = ctx.signal.aborted ? cancelled(ctx) : err;
-      (source.stream as Readable).destroy();
-    } finally {
-      body.end();
-    }
-  })();
+  const { body, failure } = checkedBody(ctx, blob, source.stream);
   let patched;
   try {
     patched = await ctx.uploads.patchUpload(holder.session, body);
   } catch (err) {
     // The upload died (the destination went away): stop reading the source too, or its request stays open.
-    (source.stream as Readable).destroy();
+    source.stream.destroy();
     body.destroy();
-    await pump;
     throw err;
   }
-  await pump;
   holder.session = patched.session;
-  if (failure) throw failure;
+  if (failure()) throw failure();
+  if (!body.readableEnded) {
+    // A registry that answers before the body ended has not taken the blob: do not send the rest, nor close the upload.
+    source.stream.destroy();
+    body.destroy();
+    throw new RegistryError('protocol', `${ctx.destination.registry}: the registry answered the upload of ${blob.digest} before it was sent whole`, ctx.destination);
+  }
   await ctx.uploads.finishUpload(holder.session, blob.digest, ctx.signal);
 }
 
