@@ -31,6 +31,12 @@ interface SizedRead {
   expectedSize?: number;
 }
 
+/**
+ * Bytes a blob read buffers before it pauses the connection. The default 16 KB is less than one
+ * socket read (64 KB): every read paused and resumed the connection again.
+ */
+const READ_BUFFER = 1024 * 1024;
+
 const describe = (t: BlobTarget): string => `blob ${t.digest} in ${t.repository}`;
 
 /**
@@ -106,6 +112,7 @@ export async function openBlob(fetch: Fetch, target: BlobTarget, options: CallOp
   const stream = res.body as unknown as Readable;
   let position = start;
   const typed = new Transform({
+    highWaterMark: READ_BUFFER,
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       position += chunk.length;
       // Failing here destroys `typed`, and with it the request: nothing past the descriptor's size is read.

@@ -64,7 +64,7 @@ function checkedBody(ctx: TransferContext, blob: PlannedBlob, source: Readable):
   let stopped = false;
   // A deep buffer: fewer pauses between the source and the upload (memory stays bounded per blob).
   const body = new Transform({
-    highWaterMark: 256 * 1024,
+    highWaterMark: 1024 * 1024,
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       if (stopped) return done();
       try {
