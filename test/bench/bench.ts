@@ -107,6 +107,14 @@ function randomImage(layers: number, size: number): RigManifest {
   return { digest: sha256(manifest), mediaType: MT.ociManifest, bytes: manifest, blobs: [configBlob, ...blobs], children: [] };
 }
 
+/** What the benchmark keeps of a pushed image: its manifest, not its layers (a bench holding a gigabyte makes every spawn after it slower). */
+type Pushed = Pick<RigManifest, 'digest' | 'mediaType' | 'bytes'>;
+
+async function pushed(pusher: RigPusher, repo: string, image: RigManifest): Promise<Pushed> {
+  await pusher.push(repo, image, ['v1']);
+  return { digest: image.digest, mediaType: image.mediaType, bytes: image.bytes };
+}
+
 async function clearSkopeoCache(): Promise<void> {
   for (const path of ['/var/lib/containers/cache', `${process.env.HOME}/.local/share/containers/cache`]) await rm(path, { recursive: true, force: true });
 }
@@ -144,7 +152,7 @@ async function copyOnce(tool: Tool, source: RigRegistry, repo: string, digest: s
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 
 /** Each tool copies the image RUNS times, in an order that alternates run by run; three rows: wall, CPU and RSS. */
-async function copyBench(what: string, source: RigRegistry, repo: string, image: RigManifest, tools: Tool[], targets: { wall: string; cpu: string }): Promise<Row[]> {
+async function copyBench(what: string, source: RigRegistry, repo: string, image: Pushed, tools: Tool[], targets: { wall: string; cpu: string }): Promise<Row[]> {
   const runs = new Map<Tool, Measured[]>(tools.map((t) => [t, []]));
   for (let i = 0; i < RUNS; i++) {
     const order = i % 2 === 0 ? tools : [...tools].reverse();
@@ -168,7 +176,7 @@ async function copyBench(what: string, source: RigRegistry, repo: string, image:
   return rows;
 }
 
-async function rssBench(source: RigRegistry, images: Array<{ repo: string; image: RigManifest; label: string }>): Promise<Row> {
+async function rssBench(source: RigRegistry, images: Array<{ repo: string; image: Pushed; label: string }>): Promise<Row> {
   const peaks: string[] = [];
   for (const { repo, image, label } of images) peaks.push(`${label}: ${Math.round((await copyOnce('regdesk', source, repo, image.digest)).rssMb)} MB`);
   return { what: 'peak RSS of regdesk cp by layer size', regdesk: peaks.join(', '), reference: '', ratio: '', target: 'under 150 MB, flat in layer size' };
@@ -179,18 +187,14 @@ async function main(): Promise<void> {
   const source = await startRegistry();
   try {
     const pusher = new RigPusher(source);
-    const big = smoke ? randomImage(4, 4 * MB) : randomImage(4, 128 * MB);
-    await pusher.push('bench/big', big, ['v1']);
+    const big = await pushed(pusher, 'bench/big', randomImage(4, (smoke ? 4 : 128) * MB));
     rows.push(...(await copyBench(`copy of a ${smoke ? 16 : 512} MB image, 4 layers`, source, 'bench/big', big, ['regdesk', 'skopeo', 'skopeo --preserve-digests'], { wall: '≤ 0.9×', cpu: '≤ 0.9×' })));
 
-    const many = randomImage(64, smoke ? 16 * 1024 : 256 * 1024);
-    await pusher.push('bench/many', many, ['v1']);
+    const many = await pushed(pusher, 'bench/many', randomImage(64, smoke ? 16 * 1024 : 256 * 1024));
     rows.push(...(await copyBench('copy of 64 small layers (256 KB)', source, 'bench/many', many, ['regdesk', 'skopeo'], { wall: '≤ 0.9×', cpu: '' })));
 
-    const small = randomImage(1, MB);
-    await pusher.push('bench/small', small, ['v1']);
-    const huge = smoke ? undefined : randomImage(1, 1024 * MB);
-    if (huge) await pusher.push('bench/huge', huge, ['v1']);
+    const small = await pushed(pusher, 'bench/small', randomImage(1, MB));
+    const huge = smoke ? undefined : await pushed(pusher, 'bench/huge', randomImage(1, 1024 * MB));
     rows.push(await rssBench(source, [
       { repo: 'bench/small', image: small, label: '1 MB image' },
       { repo: 'bench/big', image: big, label: smoke ? '4×4 MB' : '4×128 MB' },
