@@ -16,7 +16,7 @@ import { displayDigest } from '../../../shared/format';
 import type { RegistryClient } from '../client';
 import { isDigest } from '../digest';
 import { inParallel } from '../parallel';
-import type { CopyPlan } from './plan';
+import { blobTotals, manifestViews, type CopyPlan } from './plan';
 import { formatReference } from '../../../shared/names';
 
 export interface RecheckOptions {
@@ -64,7 +64,7 @@ export async function recheckPlan(client: RegistryClient, plan: CopyPlan, option
   await inParallel(manifests.filter((m) => m.exists && !m.tag), 8, async (m) => {
     m.exists = Boolean(await client.headManifest({ ...dst, reference: m.digest }, { ...head, absentWhenDenied: true }));
   });
-  plan = { ...plan, manifests, summary: { ...summary, manifests: manifests.map(({ bytes: _bytes, tag: _tag, ...m }) => m) } };
+  plan = { ...plan, manifests, summary: { ...summary, manifests: manifestViews(manifests) } };
 
   if (!options.blobsMayHaveArrived) return { plan, changes };
   const blobs = plan.blobs.map((blob) => ({ ...blob }));
@@ -73,9 +73,8 @@ export async function recheckPlan(client: RegistryClient, plan: CopyPlan, option
     blob.action = 'exists';
     delete blob.mountFrom;
   });
-  const sum = (action: string): number => blobs.filter((b) => b.action === action).reduce((s, b) => s + b.size, 0);
   return {
-    plan: { ...plan, blobs, summary: { ...plan.summary, blobs, bytesToTransfer: sum('upload'), bytesToMount: sum('mount'), bytesPresent: sum('exists') } },
+    plan: { ...plan, blobs, summary: { ...plan.summary, blobs, ...blobTotals(blobs) } },
     changes,
   };
 }

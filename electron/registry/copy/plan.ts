@@ -55,6 +55,17 @@ export interface CopyPlan {
   blobs: PlannedBlob[];
 }
 
+/** The manifests as the summary shows them: without their bytes and push tags. */
+export function manifestViews(manifests: ManifestToPush[]): PlannedManifest[] {
+  return manifests.map(({ bytes: _bytes, tag: _tag, ...m }) => m);
+}
+
+/** Bytes to upload, to mount and already at the destination. */
+export function blobTotals(blobs: PlannedBlob[]): Pick<CopyPlanSummary, 'bytesToTransfer' | 'bytesToMount' | 'bytesPresent'> {
+  const sum = (action: PlannedBlob['action']): number => blobs.filter((b) => b.action === action).reduce((s, b) => s + b.size, 0);
+  return { bytesToTransfer: sum('upload'), bytesToMount: sum('mount'), bytesPresent: sum('exists') };
+}
+
 /** Layers a registry must not redistribute (Windows base layers): their URLs point elsewhere. */
 export function isForeign(d: Descriptor): boolean {
   return Boolean(d.urls?.length) || d.mediaType.includes('foreign') || d.mediaType.includes('nondistributable');
@@ -212,18 +223,15 @@ export async function planCopy(client: RegistryClient, request: CopyRequest): Pr
   manifests.push(final);
 
   const list = [...blobs.values()];
-  const sum = (action: PlannedBlob['action']): number => list.filter((b) => b.action === action).reduce((s, b) => s + b.size, 0);
   const summary: CopyPlanSummary = {
     source: formatReference(src, source.reference),
     destination: formatReference(dst, destination.tag ?? final.digest),
     digest: final.digest,
     sourceDigest: top.digest,
     platforms,
-    manifests: manifests.map(({ bytes: _bytes, tag: _tag, ...m }) => m),
+    manifests: manifestViews(manifests),
     blobs: list,
-    bytesToTransfer: sum('upload'),
-    bytesToMount: sum('mount'),
-    bytesPresent: sum('exists'),
+    ...blobTotals(list),
     ...(current && destination.tag && current.digest !== final.digest ? { replaces: { tag: destination.tag, digest: current.digest } } : {}),
   };
   return { request, summary, manifests, blobs: list };
