@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PlannedCopy } from '../../shared/copy';
 import { RegistryError } from '../../shared/errors';
+import { formatPlatform } from '../../shared/platform';
 import type { CopyPlan, CopyRequest } from '../registry/copy/plan';
 
 export const PLAN_TTL_MS = 30 * 60_000;
@@ -31,7 +32,7 @@ const again = 'Plan the copy again (review it, then Start).';
 
 /** What identifies a copy request: the same source, destination, platforms and referrers choice. */
 function requestKey(r: CopyRequest): string {
-  const platforms = r.platforms === undefined || r.platforms === 'all' ? 'all' : r.platforms.map((p) => `${p.os}/${p.architecture}/${p.variant ?? ''}`);
+  const platforms = r.platforms === undefined || r.platforms === 'all' ? 'all' : r.platforms.map(formatPlatform);
   return JSON.stringify([r.source.registry, r.source.repository, r.source.reference, r.destination.registry, r.destination.repository, r.destination.tag ?? null, platforms, Boolean(r.referrers)]);
 }
 
