@@ -14,9 +14,9 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -27,6 +27,7 @@ import { MT, sha256, type RigManifest } from '../../electron/demo/images';
 import { startFaultProxy } from '../rig/fault-proxy';
 import { inParallel, RigPusher } from '../rig/push';
 import { startRegistry, type RigRegistry } from '../rig/registry';
+import { cliEnv } from '../helpers/cli';
 import { digestAt } from '../helpers/uploads';
 import { uiFirstPaint } from './ui-paint';
 
@@ -47,25 +48,19 @@ interface Measured {
   rssMb: number;
 }
 
-/** A private HOME and configuration for one run: nothing of the machine's settings, credentials or caches. */
+/** A private HOME and configuration for one run (the tests' CLI environment, plus skopeo's files): nothing of the machine's settings, credentials or caches. */
 function privateEnv(): NodeJS.ProcessEnv {
-  const home = mkdtempSync(join(tmpdir(), 'regdesk-bench-home-'));
+  const env = cliEnv();
+  const home = env.HOME!;
   mkdirSync(join(home, 'containers'));
   // An empty registries.conf: no mirrors, no search list, no per-registry settings.
   writeFileSync(join(home, 'containers', 'registries.conf'), '');
   return {
-    PATH: process.env.PATH,
-    HOME: home,
-    LANG: 'C.UTF-8',
-    XDG_CONFIG_HOME: join(home, '.config'),
+    ...env,
     XDG_DATA_HOME: join(home, '.local/share'),
     XDG_CACHE_HOME: join(home, '.cache'),
-    XDG_RUNTIME_DIR: join(home, 'run'),
-    REGDESK_CONFIG_DIR: join(home, 'regdesk'),
-    DOCKER_CONFIG: join(home, 'docker'),
     REGISTRY_AUTH_FILE: join(home, 'auth.json'),
     CONTAINERS_REGISTRIES_CONF: join(home, 'containers', 'registries.conf'),
-    DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/regdesk-bench-bus',
   };
 }
 
